@@ -1,0 +1,1 @@
+"""Departments, users, roles, API keys and browser sessions."""

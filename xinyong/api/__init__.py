@@ -1,0 +1,17 @@
+"""The versioned JSON API (routers only; the logic lives in the rooms)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from xinyong.api import accounts, audit, calendar, catalog, identity
+
+API_PREFIX = "/api/v1"
+
+
+def build_router() -> APIRouter:
+    """All API routers under ``/api/v1``."""
+    router = APIRouter(prefix=API_PREFIX)
+    for module in (catalog, accounts, identity, audit, calendar):
+        router.include_router(module.router)
+    return router

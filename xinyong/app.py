@@ -1,0 +1,146 @@
+"""The web application: ``create_app()`` builds it from settings (yente-style factory)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from xinyong import __version__
+from xinyong.accounts import views as account_views
+from xinyong.api import API_PREFIX, build_router
+from xinyong.catalog.loader import get_catalog
+from xinyong.catalog.service import sync_catalog
+from xinyong.console import views as console_views
+from xinyong.core import migrate
+from xinyong.core.calendar import get_calendar
+from xinyong.core.db import Database
+from xinyong.core.errors import ConfigurationError
+from xinyong.core.meta import DEMO_LOADED, get_meta
+from xinyong.core.security import Principal, new_token
+from xinyong.core.settings import Settings, get_settings
+from xinyong.portal import views as portal_views
+from xinyong.web.access import CSRF_COOKIE, PUBLIC, csrf_seed
+from xinyong.web.errors import install_error_handlers
+from xinyong.web.state import AppState
+
+log = logging.getLogger("xinyong")
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+}
+
+
+class Health(BaseModel):
+    """What ``/healthz`` reports."""
+
+    status: str
+    version: str
+    database: str
+    schema_revision: str | None
+    catalog_version: str
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """The key to sign with; outside the demo, a missing or weak key stops start-up."""
+    problem = settings.secret_key_problem()
+    if problem is None and settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    if settings.demo:
+        log.warning("demo mode: %s; using a random key for this process", problem)
+        return new_token(32)
+    raise ConfigurationError(
+        f"refusing to start: {problem}. Set XINYONG_SECRET_KEY to a random value of at least "
+        "32 characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+    )
+
+
+def check_database(database: Database, settings: Settings) -> None:
+    """The schema must be current, and demo data only ever runs in demo mode."""
+    if not migrate.is_current(database.engine):
+        raise ConfigurationError("the database schema is not current: run `xinyong db upgrade`")
+    with database.reading() as session:
+        if get_meta(session, DEMO_LOADED) and not settings.demo:
+            raise ConfigurationError(
+                "this database holds the demo city and its demo accounts; refusing to serve it "
+                "outside demo mode (set XINYONG_DEMO=1, or use a fresh database)"
+            )
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the application: check configuration, load the catalog, wire routes."""
+    settings = settings or get_settings()
+    secret_key = resolve_secret_key(settings)
+    database = database or Database.from_settings(settings)
+    check_database(database, settings)
+    catalog = get_catalog(settings.catalog_dir)
+    with database.writing() as session:
+        sync_catalog(session, catalog)
+    state = AppState(
+        settings=settings,
+        database=database,
+        catalog=catalog,
+        calendar=get_calendar(settings.holidays_file),
+        secret_key=secret_key,
+    )
+
+    app = FastAPI(
+        title="xinyong 公共信用信息平台 API",
+        version=__version__,
+        description="Versioned JSON API of the public credit information platform.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,  # Swagger UI would load from a CDN; the spec is served as JSON
+        redoc_url=None,
+    )
+    app.state.xinyong = state
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(build_router())
+    for router in (portal_views.router, account_views.router, console_views.router):
+        app.include_router(router)
+
+    @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness and readiness")
+    def healthz(_: Principal = PUBLIC) -> Health:
+        """Whether the app can reach its database, and what it is running."""
+        with state.database.reading() as session:
+            session.execute(text("SELECT 1"))
+        return Health(
+            status="ok",
+            version=__version__,
+            database=state.database.engine.dialect.name,
+            schema_revision=migrate.current_revision(state.database.engine),
+            catalog_version=catalog.version,
+        )
+
+    @app.middleware("http")
+    async def browser_guards(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Security headers on every response; a CSRF seed cookie for every browser."""
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if CSRF_COOKIE not in request.cookies:
+            response.set_cookie(
+                CSRF_COOKIE,
+                csrf_seed(request),
+                httponly=True,
+                samesite="lax",
+                secure=settings.cookie_secure,
+            )
+        return response
+
+    return app

@@ -1,0 +1,175 @@
+"""Append to the audit trail and verify that nobody changed or removed an entry."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from xinyong.audit.models import AuditEntry, AuditHead
+from xinyong.core.db import utcnow
+from xinyong.core.security import Principal
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+# Any constant: serialises appenders on PostgreSQL so the chain never forks.
+CHAIN_LOCK_KEY = 0x78696E79  # "xiny"
+
+READ_PERSONAL_DATA = "personal_data.read"
+
+
+def _canonical(entry: AuditEntry) -> str:
+    """The exact text an entry's hash covers."""
+    return json.dumps(
+        {
+            "seq": entry.seq,
+            "at": entry.at.isoformat(timespec="microseconds"),
+            "actor": entry.actor,
+            "role": entry.role,
+            "department_code": entry.department_code,
+            "action": entry.action,
+            "target_type": entry.target_type,
+            "target_id": entry.target_id,
+            "subject_ref": entry.subject_ref,
+            "purpose": entry.purpose,
+            "detail": entry.detail,
+            "ip": entry.ip,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
+    """SHA-256 over the previous hash and the entry's canonical content."""
+    return hashlib.sha256(f"{prev_hash}\n{_canonical(entry)}".encode()).hexdigest()
+
+
+def _lock_chain(session: Session) -> AuditHead | None:
+    """Take the chain lock for this transaction and return the head."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    # On SQLite the write transaction (BEGIN IMMEDIATE) already excludes other appenders.
+    return session.get(AuditHead, HEAD_ID, populate_existing=True)
+
+
+def record(
+    session: Session,
+    principal: Principal,
+    action: str,
+    *,
+    target_type: str | None = None,
+    target_id: str | int | None = None,
+    subject_ref: str | None = None,
+    purpose: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditEntry:
+    """Append one entry, in the caller's transaction (it commits or vanishes with the change)."""
+    head = _lock_chain(session)
+    prev_seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    entry = AuditEntry(
+        seq=prev_seq + 1,
+        at=utcnow(),
+        actor=principal.actor,
+        role=principal.role.value if principal.role else None,
+        department_code=principal.department_code,
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        subject_ref=subject_ref,
+        purpose=purpose,
+        detail=json.dumps(dict(detail or {}), ensure_ascii=False, sort_keys=True, default=str),
+        ip=ip,
+        prev_hash=prev_hash,
+    )
+    entry.hash = entry_hash(prev_hash, entry)
+    session.add(entry)
+    if head is None:
+        session.add(AuditHead(id=HEAD_ID, seq=entry.seq, hash=entry.hash))
+    else:
+        head.seq, head.hash = entry.seq, entry.hash
+    session.flush()
+    return entry
+
+
+def record_read(
+    session: Session,
+    principal: Principal,
+    subject_ref: str,
+    *,
+    purpose: str,
+    target_type: str = "subject",
+    target_id: str | int | None = None,
+    ip: str | None = None,
+) -> AuditEntry:
+    """Log a read of personal data (查询使用登记): who, what, why."""
+    return record(
+        session,
+        principal,
+        READ_PERSONAL_DATA,
+        target_type=target_type,
+        target_id=target_id,
+        subject_ref=subject_ref,
+        purpose=purpose,
+        ip=ip,
+    )
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of walking the chain."""
+
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the chain is intact."""
+        return not self.problems
+
+
+def _entries(session: Session, batch: int = 5000) -> Iterator[AuditEntry]:
+    """All entries in order, streamed in batches (the chain can hold millions)."""
+    yield from session.scalars(
+        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)
+    )
+
+
+def verify(session: Session) -> VerifyReport:
+    """Recompute the chain; report every changed, inserted or deleted entry."""
+    report = VerifyReport()
+    expected_seq, prev_hash = 1, GENESIS_HASH
+    for entry in _entries(session):
+        report.checked += 1
+        if entry.seq != expected_seq:
+            report.problems.append(
+                f"entries {expected_seq}–{entry.seq - 1} are missing (deleted)"
+                if entry.seq > expected_seq
+                else f"entry {entry.seq} is out of order"
+            )
+        if entry.prev_hash != prev_hash:
+            report.problems.append(f"entry {entry.seq} does not follow the entry before it")
+        if entry_hash(entry.prev_hash, entry) != entry.hash:
+            report.problems.append(f"entry {entry.seq} was changed after it was written")
+        expected_seq, prev_hash = entry.seq + 1, entry.hash
+    head = session.get(AuditHead, HEAD_ID)
+    last_seq = expected_seq - 1
+    if head is None and report.checked:
+        report.problems.append("the chain head is missing")
+    elif head is not None and (head.seq != last_seq or head.hash != prev_hash):
+        report.problems.append(
+            f"the chain ends at entry {last_seq} but its head says {head.seq}: "
+            "the newest entries were deleted or the head was altered"
+        )
+    return report
+
+
+def count(session: Session) -> int:
+    """Number of entries."""
+    return session.scalar(select(func.count()).select_from(AuditEntry)) or 0

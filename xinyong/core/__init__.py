@@ -1,0 +1,1 @@
+"""Shared core: settings, database, errors, security, working-day calendar."""

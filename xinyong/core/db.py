@@ -1,0 +1,168 @@
+"""Database engine, sessions and the declarative base, for SQLite and PostgreSQL alike.
+
+SQLite is used the way it works best: WAL, foreign keys on, one writer at a time. A write
+session opens with ``BEGIN IMMEDIATE`` so it takes the write lock up front and waits for it
+(busy timeout) instead of failing half-way when a read transaction tries to upgrade.
+Read-only sessions open with a deferred ``BEGIN`` and never block each other.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from xinyong.core.settings import Settings
+
+# Stable constraint names, so migrations generated on one engine apply on the other.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Every room whose tables belong to the schema; Alembic and `db check` import them all.
+MODEL_MODULES = (
+    "xinyong.core.meta",
+    "xinyong.identity.models",
+    "xinyong.catalog.models",
+    "xinyong.accounts.models",
+    "xinyong.audit.models",
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always returned timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Refuse naive datetimes; store UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware datetime (UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def str_enum(cls: type[StrEnum]) -> Enum:
+    """A portable enum column stored as its string value (no native PG type to migrate)."""
+    return Enum(
+        cls,
+        name=cls.__name__.lower(),
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def import_all_models() -> MetaData:
+    """Import every room's models and return the complete metadata."""
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+    return Base.metadata
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Set the pragmas and take over transaction start from pysqlite."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own implicit BEGIN would defeat BEGIN IMMEDIATE; we issue BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``, configured for the engine it names."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+@dataclass
+class Database:
+    """The engine with its two session factories: writes and reads."""
+
+    engine: Engine
+    write_sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
+
+    @classmethod
+    def from_engine(cls, engine: Engine) -> Database:
+        """Wrap an engine (or a connection-bound engine in tests)."""
+        reader = engine.execution_options(sqlite_begin="DEFERRED")
+        return cls(
+            engine=engine,
+            write_sessions=sessionmaker(bind=engine, expire_on_commit=False),
+            read_sessions=sessionmaker(bind=reader, expire_on_commit=False),
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """Open the database the settings name."""
+        return cls.from_engine(create_db_engine(settings.database_url))
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A write transaction: committed on success, rolled back on any error."""
+        with self.write_sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only transaction that never takes the write lock."""
+        with self.read_sessions() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()

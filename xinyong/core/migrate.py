@@ -1,0 +1,53 @@
+"""Alembic, driven from code: upgrade, check for model changes without a migration, status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic config bound to ``engine`` (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to ``revision``."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def check(engine: Engine) -> None:
+    """Raise if the models differ from the migrated schema (a change without a migration)."""
+    command.check(alembic_config(engine))
+
+
+def head_revision(engine: Engine) -> str | None:
+    """The newest revision in the migrations directory."""
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None when never migrated)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database is migrated to head."""
+    return current_revision(engine) == head_revision(engine)
+
+
+def new_revision(engine: Engine, message: str) -> None:
+    """Autogenerate a revision from the model changes (for developers)."""
+    command.revision(alembic_config(engine), message=message, autogenerate=True)

@@ -1,0 +1,91 @@
+"""Errors: a stable JSON shape on the API, a friendly page on the web."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from xinyong.core.errors import ErrorBody, ErrorResponse, NotAuthenticated, XinyongError
+
+log = logging.getLogger("xinyong.web")
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def _error_response(
+    request: Request, status: int, code: str, message: str, details: Any = None
+) -> Response:
+    if _wants_json(request):
+        body = ErrorResponse(error=ErrorBody(code=code, message=message, details=details))
+        return JSONResponse(body.model_dump(mode="json"), status_code=status)
+    from xinyong.web.templating import render
+
+    return render(
+        request,
+        "error.html",
+        {"status": status, "code": code, "message": message},
+        status_code=status,
+    )
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "location": [str(p) for p in e.get("loc", ())],
+            "message": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
+        for e in exc.errors()
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every error to the stable shape; nothing a user sends becomes a bare 500."""
+
+    @app.exception_handler(XinyongError)
+    async def _domain(request: Request, exc: XinyongError) -> Response:
+        if isinstance(exc, NotAuthenticated) and not _wants_json(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        if exc.status_code >= 500:
+            log.error("configuration error: %s", exc.message)
+        return _error_response(request, exc.status_code, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return _error_response(
+            request, 422, "invalid_input", "请求参数不符合要求", _validation_details(exc)
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else code
+        if exc.status_code == 404:
+            message = "请求的地址不存在"
+        return _error_response(request, exc.status_code, code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error_response(request, 500, "internal_error", "服务器内部错误，已记录，请稍后重试")

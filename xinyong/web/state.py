@@ -1,0 +1,29 @@
+"""What the running app holds: settings, database, catalog, calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from xinyong.catalog.loader import Catalog
+from xinyong.core.calendar import WorkingCalendar
+from xinyong.core.db import Database
+from xinyong.core.settings import Settings
+
+
+@dataclass(frozen=True)
+class AppState:
+    """Everything a request handler may need that lives as long as the app."""
+
+    settings: Settings
+    database: Database
+    catalog: Catalog
+    calendar: WorkingCalendar
+    secret_key: str
+
+
+def app_state(request: Request) -> AppState:
+    """The state of the app serving ``request``."""
+    state: AppState = request.app.state.xinyong
+    return state
