@@ -70,7 +70,7 @@ def resolve_secret_key(settings: Settings) -> str:
 
 def check_database(database: Database, settings: Settings) -> None:
     """The schema must be current, and demo data only ever runs in demo mode."""
-    if not migrate.is_current(database.engine):
+    if not migrate.is_current(database):
         raise ConfigurationError("the database schema is not current: run `xinyong db upgrade`")
     with database.reading() as session:
         if get_meta(session, DEMO_LOADED) and not settings.demo:
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             status="ok",
             version=__version__,
             database=state.database.engine.dialect.name,
-            schema_revision=migrate.current_revision(state.database.engine),
+            schema_revision=migrate.current_revision(state.database),
             catalog_version=catalog.version,
         )
 

@@ -85,7 +85,7 @@ def db_upgrade() -> None:
     with db.writing() as session:
         report = sync_catalog(session, get_catalog(get_settings().catalog_dir))
     out.print(
-        f"schema at {migrate.current_revision(db.engine)}; catalog: "
+        f"schema at {migrate.current_revision(db)}; catalog: "
         f"{len(report.added)} added, {len(report.upgraded)} upgraded, "
         f"{len(report.retired)} retired"
     )
@@ -99,7 +99,7 @@ def db_check() -> None:
     from xinyong.core import migrate
 
     db = database()
-    if not migrate.is_current(db.engine):
+    if not migrate.is_current(db):
         raise fail("database is not at the newest revision: run `xinyong db upgrade`")
     try:
         migrate.check(db.engine)
@@ -114,9 +114,7 @@ def db_status() -> None:
     from xinyong.core import migrate
 
     db = database()
-    out.print(
-        f"current {migrate.current_revision(db.engine)}  head {migrate.head_revision(db.engine)}"
-    )
+    out.print(f"current {migrate.current_revision(db)}  head {migrate.head_revision(db.engine)}")
 
 
 @catalog_app.command("list")

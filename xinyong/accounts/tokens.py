@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -13,7 +14,7 @@ from xinyong.accounts.schemas import ApiKeyCreate
 from xinyong.accounts.service import get_department, principal_for_user
 from xinyong.audit import service as audit
 from xinyong.core.db import utcnow
-from xinyong.core.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from xinyong.core.errors import Forbidden, InvalidInput, NotFound
 from xinyong.core.security import (
     API_KEY_ROLES,
     Principal,
@@ -28,6 +29,18 @@ PREFIX_BYTES = 6
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
+@dataclass(frozen=True)
+class LoginRefused:
+    """Why a login was refused (the failure count is stored, so this is not an exception)."""
+
+    code: str
+    message: str
+
+
+BAD_CREDENTIALS = LoginRefused("bad_credentials", "用户名或密码错误")
+LOCKED = LoginRefused("account_locked", "失败次数过多，账户已临时锁定，请稍后再试")
+
+
 def login(
     session: Session,
     username: str,
@@ -36,15 +49,15 @@ def login(
     max_failures: int,
     lockout: timedelta,
     ip: str | None = None,
-) -> User:
+) -> User | LoginRefused:
     """Check a username and password; lock the account after repeated failures."""
     user = session.scalar(select(User).where(User.username == username))
     now = utcnow()
     if user is None:
         verify_password(DUMMY_HASH, password)  # same time whether or not the user exists
-        raise NotAuthenticated("用户名或密码错误", code="bad_credentials")
+        return BAD_CREDENTIALS
     if user.locked_until is not None and user.locked_until > now:
-        raise NotAuthenticated("失败次数过多，账户已临时锁定，请稍后再试", code="account_locked")
+        return LOCKED
     if not verify_password(user.password_hash, password) or not user.active:
         user.failed_logins += 1
         if user.failed_logins >= max_failures:
@@ -57,7 +70,7 @@ def login(
             target_id=user.id,
             ip=ip,
         )
-        raise NotAuthenticated("用户名或密码错误", code="bad_credentials")
+        return BAD_CREDENTIALS
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
@@ -148,8 +161,8 @@ def issue_api_key(session: Session, actor: Principal, data: ApiKeyCreate) -> tup
     return row, key
 
 
-def resolve_api_key(session: Session, key: str) -> tuple[Principal, bool] | None:
-    """The principal of a valid, unrevoked, unexpired key, and whether its last use is stale."""
+def resolve_api_key(session: Session, key: str) -> Principal | None:
+    """The principal of a valid, unrevoked, unexpired key (noting its use), or None."""
     parts = _split_key(key)
     if parts is None:
         return None
@@ -159,16 +172,15 @@ def resolve_api_key(session: Session, key: str) -> tuple[Principal, bool] | None
     now = utcnow()
     if row.expires_at is not None and row.expires_at <= now:
         return None
-    # Recorded coarsely, so a busy key does not cause a write on every call.
-    stale = row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION
-    principal = Principal(
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now  # coarse, so a busy key does not write on every call
+    return Principal(
         kind="api_key",
         id=row.id,
         name=row.prefix,
         role=Role(row.role),
         department_code=row.department_code,
     )
-    return principal, stale
 
 
 def list_api_keys(session: Session, department_code: str | None = None) -> list[ApiKey]:

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from xinyong.accounts import tokens
 from xinyong.accounts.models import Department, User
-from xinyong.core.errors import NotAuthenticated, NotFound
+from xinyong.core.errors import NotFound
 from xinyong.core.security import STAFF_ROLES, Principal, Role
 from xinyong.web.access import PUBLIC, allow
 from xinyong.web.deps import SESSION_COOKIE, DbSession
@@ -44,24 +44,17 @@ def login(
 ) -> Response:
     """Check credentials, start a session, go where the user was heading."""
     settings = app_state(request).settings
-    try:
-        user = tokens.login(
-            session,
-            username.strip(),
-            password,
-            max_failures=settings.login_max_failures,
-            lockout=timedelta(minutes=settings.login_lockout_minutes),
-            ip=request.client.host if request.client else None,
-        )
-    except NotAuthenticated as exc:
-        # Commit the failure count before answering: the lockout must hold.
-        session.commit()
-        return render(
-            request,
-            "accounts/login.html",
-            {"error": exc.message, "next": next, "username": username},
-            status_code=401,
-        )
+    user = tokens.login(
+        session,
+        username.strip(),
+        password,
+        max_failures=settings.login_max_failures,
+        lockout=timedelta(minutes=settings.login_lockout_minutes),
+        ip=request.client.host if request.client else None,
+    )
+    if isinstance(user, tokens.LoginRefused):
+        context = {"error": user.message, "next": next, "username": username}
+        return render(request, "accounts/login.html", context, status_code=401)
     token = tokens.open_session(session, user, timedelta(hours=settings.session_hours))
     response = RedirectResponse(_safe_next(next, Role(user.role)), status_code=303)
     response.set_cookie(

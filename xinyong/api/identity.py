@@ -11,7 +11,6 @@ from xinyong.identity.codes import CodeType, check_code, guess_code_type
 from xinyong.identity.schemas import CodeCheckIn, CodeCheckOut, SubjectOut
 from xinyong.web.access import allow
 from xinyong.web.deps import DbSession
-from xinyong.web.state import app_state
 
 router = APIRouter(tags=["identity"])
 
@@ -36,12 +35,12 @@ def subject(
 ) -> SubjectOut:
     """A subject with its relations; the lookup is logged (found or not) before any answer."""
     normalised = service.checked_code(code_type, code).normalised
-    with app_state(request).database.writing() as log:
-        audit.record_read(
-            log,
-            principal,
-            service.subject_ref(code_type, normalised),
-            purpose=purpose,
-            ip=request.client.host if request.client else None,
-        )
+    audit.record_read(
+        session,
+        principal,
+        service.subject_ref(code_type, normalised),
+        purpose=purpose,
+        ip=request.client.host if request.client else None,
+    )
+    session.commit()  # the lookup stays on record even when nothing is found
     return SubjectOut.of(service.get_subject(session, code_type, normalised))

@@ -97,7 +97,7 @@ def import_all_models() -> MetaData:
     return Base.metadata
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Set the pragmas and take over transaction start from pysqlite."""
 
     @event.listens_for(engine, "connect")
@@ -108,7 +108,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -117,14 +117,16 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_db_engine(url: str, **kwargs: Any) -> Engine:
+def create_db_engine(
+    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
+) -> Engine:
     """An engine for ``url``, configured for the engine it names."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout_ms)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -136,6 +138,30 @@ class Database:
     engine: Engine
     write_sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
+    # Tests run everything inside one outer transaction on one connection (savepoint per use).
+    connection: Connection | None = None
+
+    @classmethod
+    def from_connection(cls, connection: Connection) -> Database:
+        """Bind every session to ``connection``; each session works in a savepoint."""
+        factory = sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        return cls(
+            engine=connection.engine,
+            write_sessions=factory,
+            read_sessions=factory,
+            connection=connection,
+        )
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection for schema inspection (the shared one in tests)."""
+        if self.connection is not None:
+            yield self.connection
+        else:
+            with self.engine.connect() as connection:
+                yield connection
 
     @classmethod
     def from_engine(cls, engine: Engine) -> Database:

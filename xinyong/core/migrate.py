@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from xinyong.core.db import Database
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -37,15 +39,15 @@ def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revision(database: Database) -> str | None:
     """The revision the database is at (None when never migrated)."""
-    with engine.connect() as connection:
+    with database.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def is_current(engine: Engine) -> bool:
+def is_current(database: Database) -> bool:
     """Whether the database is migrated to head."""
-    return current_revision(engine) == head_revision(engine)
+    return current_revision(database) == head_revision(database.engine)
 
 
 def new_revision(engine: Engine, message: str) -> None:

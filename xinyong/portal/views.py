@@ -87,7 +87,7 @@ def dataset_page(
     catalog = app_state(request).catalog
     described = catalog_service.describe_dataset(catalog, code)
     dataset = described.dataset
-    names = dict(session.execute(select(Department.code, Department.name)).tuples().all())
+    names = {code: name for code, name in session.execute(select(Department.code, Department.name))}
     return render(
         request,
         "portal/dataset.html",

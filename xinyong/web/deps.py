@@ -9,8 +9,6 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import tokens
-from xinyong.accounts.models import ApiKey
-from xinyong.core.db import utcnow
 from xinyong.core.errors import NotAuthenticated
 from xinyong.core.security import ANONYMOUS, Principal
 from xinyong.web.state import app_state
@@ -19,33 +17,29 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_COOKIE = "xinyong_session"
 
 
+def _may_write(request: Request) -> bool:
+    """Unsafe methods write; so may any request that carries credentials, since reads of
+    personal data by someone identified are logged. Anonymous reads never take the lock."""
+    if request.method not in SAFE_METHODS:
+        return True
+    return "authorization" in request.headers or SESSION_COOKIE in request.cookies
+
+
 def db_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: a read for safe methods, a write (committed) otherwise."""
+    """One transaction per request, committed when the handler succeeds."""
     database = app_state(request).database
-    safe = request.method in SAFE_METHODS
-    factory = database.read_sessions if safe else database.write_sessions
+    factory = database.write_sessions if _may_write(request) else database.read_sessions
     with factory() as session:
         try:
             yield session
         except BaseException:
             session.rollback()
             raise
-        if safe:
-            session.rollback()
-        else:
-            session.commit()
+        session.commit()
 
 
 # scope="function": commit before the response is sent, so a failed commit is never a 200.
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
-
-
-def _touch_api_key(request: Request, key_id: int) -> None:
-    """Note a key's last use in its own short write (a read request stays read-only)."""
-    with app_state(request).database.writing() as session:
-        row = session.get(ApiKey, key_id)
-        if row is not None:
-            row.last_used_at = utcnow()
 
 
 def current_principal(request: Request, session: DbSession) -> Principal:
@@ -60,9 +54,7 @@ def current_principal(request: Request, session: DbSession) -> Principal:
         found = tokens.resolve_api_key(session, credential.strip())
         if found is None:
             raise NotAuthenticated("API 密钥无效、已过期或已吊销", code="bad_api_key")
-        principal, stale = found
-        if stale and principal.id is not None:
-            _touch_api_key(request, principal.id)
+        principal = found
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         principal = (tokens.resolve_session(session, cookie) if cookie else None) or ANONYMOUS
