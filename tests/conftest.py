@@ -86,3 +86,24 @@ def client(app: FastAPI) -> Iterator[TestClient]:
     """HTTP through the ASGI app."""
     with TestClient(app, base_url="http://testserver") as test_client:
         yield test_client
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a brand-new, empty database (per test), for CLI and migration tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    base = _postgres_url()
+    if base is None:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (make test starts a cluster)")
+    name = f"xinyong_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
+    admin = create_db_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -124,10 +124,7 @@ def catalog_list() -> None:
 
     catalog = get_catalog(get_settings().catalog_dir)
     for dataset in catalog.datasets.values():
-        out.print(
-            f"{dataset.code}\tv{dataset.version}\t{dataset.openness.value}\t{dataset.name}",
-            highlight=False,
-        )
+        typer.echo(f"{dataset.code}\tv{dataset.version}\t{dataset.openness.value}\t{dataset.name}")
 
 
 @catalog_app.command("show")
@@ -160,7 +157,7 @@ def catalog_show(code: Annotated[str, typer.Argument(help="Dataset code, e.g. XZ
             str(f.max_length or "-"),
             f.role.value if f.role else "-",
         )
-        out.print("\t".join(cells), highlight=False)
+        typer.echo("\t".join(cells))
 
 
 @departments_app.command("list")
@@ -170,7 +167,7 @@ def departments_list() -> None:
 
     with database().reading() as session:
         for department in list_departments(session):
-            out.print(f"{department.code}\t{department.name}", highlight=False)
+            typer.echo(f"{department.code}\t{department.name}")
 
 
 @departments_app.command("load")
@@ -216,7 +213,7 @@ def users_create(
         )
         with database().writing() as session:
             user = create_user(session, cli_principal(), data)
-            out.print(f"{user.id}\t{user.username}\t{user.role.value}", highlight=False)
+            typer.echo(f"{user.id}\t{user.username}\t{user.role.value}")
     except XinyongError as exc:
         raise fail(exc.message) from exc
     except ValueError as exc:
@@ -230,10 +227,9 @@ def users_list() -> None:
 
     with database().reading() as session:
         for user in list_users(session):
-            out.print(
+            typer.echo(
                 f"{user.id}\t{user.username}\t{user.role.value}\t"
-                f"{user.department_code or '-'}\t{'active' if user.active else 'disabled'}",
-                highlight=False,
+                f"{user.department_code or '-'}\t{'active' if user.active else 'disabled'}"
             )
 
 
@@ -271,10 +267,9 @@ def apikeys_list(
     with database().reading() as session:
         for key in list_api_keys(session, department):
             state = "revoked" if key.revoked_at else "active"
-            out.print(
+            typer.echo(
                 f"{key.id}\txy_{key.prefix}\t{key.department_code}\t{key.role.value}\t"
-                f"{state}\t{key.name}",
-                highlight=False,
+                f"{state}\t{key.name}"
             )
 
 
@@ -318,10 +313,7 @@ def demo() -> None:
     except XinyongError as exc:
         raise fail(exc.message) from exc
     for account in created:
-        out.print(
-            f"{account.username}\t{account.role.value}\t{account.department_code or '-'}",
-            highlight=False,
-        )
+        typer.echo(f"{account.username}\t{account.role.value}\t{account.department_code or '-'}")
     if created:
         err.print(f"demo accounts created; password for all: {DEMO_PASSWORD}")
     else:

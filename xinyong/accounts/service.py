@@ -151,4 +151,5 @@ def principal_for_user(user: User) -> Principal:
         role=Role(user.role),
         department_code=user.department_code,
         subject_id=user.subject_id,
+        display_name=user.display_name,
     )

@@ -58,6 +58,12 @@ class Principal:
     role: Role | None
     department_code: str | None = None
     subject_id: int | None = None
+    display_name: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How pages greet this principal."""
+        return self.display_name or self.name
 
     @property
     def actor(self) -> str:
