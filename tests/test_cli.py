@@ -26,7 +26,7 @@ def cli(empty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cl
     get_settings.cache_clear()
 
 
-def run(runner: CliRunner, *args: str, input: str | None = None, code: int = 0) -> str:  # noqa: A002
+def run(runner: CliRunner, *args: str, input: str | None = None, code: int = 0) -> str:
     result = runner.invoke(app, list(args), input=input)
     assert result.exit_code == code, result.output
     return result.output

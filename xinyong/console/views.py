@@ -20,12 +20,14 @@ from xinyong.core.security import STAFF_ROLES, Principal, Role
 from xinyong.identity.models import Subject
 from xinyong.web.access import allow
 from xinyong.web.deps import DbSession
+from xinyong.web.flash import pop_flash, set_flash
 from xinyong.web.state import app_state
 from xinyong.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STAFF = tuple(sorted(STAFF_ROLES))
 ADMIN = Role.PLATFORM_ADMIN
+KEYS_PATH = "/console/api-keys"
 
 
 def _count(session: DbSession, model: type[object]) -> int:
@@ -161,8 +163,15 @@ def api_keys(
     session: DbSession,
     principal: Principal = allow(ADMIN, Role.SUBMITTER, Role.CHECKER),
 ) -> Response:
-    """API keys of every department (admin) or of the caller's."""
-    return _keys_page(request, session, principal)
+    """API keys of every department (admin) or of the caller's; a new key shown once."""
+    carrier = Response()
+    issued = pop_flash(request, carrier, KEYS_PATH)
+    response = _keys_page(request, session, principal, issued=issued)
+    if issued:
+        response.headers["Cache-Control"] = "no-store"
+    for cookie in carrier.headers.getlist("set-cookie"):
+        response.headers.append("set-cookie", cookie)
+    return response
 
 
 @router.post("/api-keys")
@@ -184,9 +193,9 @@ def issue_api_key(
     except XinyongError as exc:
         session.rollback()
         return _keys_page(request, session, principal, error=exc.message)
-    session.commit()
-    response = _keys_page(request, session, principal, issued=key, issued_row=row)
-    response.headers["Cache-Control"] = "no-store"
+    # Post/redirect/get: a refresh must not issue a second key.
+    response = RedirectResponse(KEYS_PATH, status_code=303)
+    set_flash(request, response, KEYS_PATH, {"key": key, "name": row.name})
     return response
 
 
