@@ -21,6 +21,7 @@ HEAD_ID = 1
 CHAIN_LOCK_KEY = 0x78696E79  # "xiny"
 
 READ_PERSONAL_DATA = "personal_data.read"
+CHAIN_TIP = "xinyong.audit.chain_tip"
 
 
 def _canonical(entry: AuditEntry) -> str:
@@ -50,12 +51,26 @@ def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256(f"{prev_hash}\n{_canonical(entry)}".encode()).hexdigest()
 
 
-def _lock_chain(session: Session) -> AuditHead | None:
-    """Take the chain lock for this transaction and return the head."""
+@dataclass
+class _ChainTip:
+    """The head as this transaction sees it, after taking the chain lock once."""
+
+    transaction: object
+    head: AuditHead | None
+
+
+def _chain_tip(session: Session) -> _ChainTip:
+    """Lock the chain once per transaction and keep its tip in the session."""
+    transaction = session.get_transaction()
+    tip: _ChainTip | None = session.info.get(CHAIN_TIP)
+    if tip is not None and tip.transaction is transaction:
+        return tip
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
     # On SQLite the write transaction (BEGIN IMMEDIATE) already excludes other appenders.
-    return session.get(AuditHead, HEAD_ID, populate_existing=True)
+    tip = _ChainTip(transaction, session.get(AuditHead, HEAD_ID, populate_existing=True))
+    session.info[CHAIN_TIP] = tip
+    return tip
 
 
 def record(
@@ -71,8 +86,8 @@ def record(
     ip: str | None = None,
 ) -> AuditEntry:
     """Append one entry, in the caller's transaction (it commits or vanishes with the change)."""
-    head = _lock_chain(session)
-    prev_seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    tip = _chain_tip(session)
+    prev_seq, prev_hash = (tip.head.seq, tip.head.hash) if tip.head else (0, GENESIS_HASH)
     entry = AuditEntry(
         seq=prev_seq + 1,
         at=utcnow(),
@@ -90,11 +105,11 @@ def record(
     )
     entry.hash = entry_hash(prev_hash, entry)
     session.add(entry)
-    if head is None:
-        session.add(AuditHead(id=HEAD_ID, seq=entry.seq, hash=entry.hash))
+    if tip.head is None:
+        tip.head = AuditHead(id=HEAD_ID, seq=entry.seq, hash=entry.hash)
+        session.add(tip.head)
     else:
-        head.seq, head.hash = entry.seq, entry.hash
-    session.flush()
+        tip.head.seq, tip.head.hash = entry.seq, entry.hash
     return entry
 
 

@@ -1,0 +1,59 @@
+"""Timing helpers and the result line every benchmark prints."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table
+
+POSTGRES_ENV = "XINYONG_TEST_POSTGRES_URL"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One measured figure and its baseline, both in units per second."""
+
+    name: str
+    unit: str
+    value: float
+    baseline_name: str
+    baseline: float
+
+    @property
+    def ratio(self) -> float:
+        """The figure as a share of its baseline."""
+        return self.value / self.baseline if self.baseline else 0.0
+
+
+def rate(count: int, work: Callable[[], object], repeat: int = 3) -> float:
+    """Best of ``repeat`` runs of ``work`` (which handles ``count`` items), in items/s."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    return count / best
+
+
+def postgres_url() -> str | None:
+    """The throwaway cluster's URL when `make bench` started one."""
+    return os.environ.get(POSTGRES_ENV)
+
+
+def report(results: list[Result]) -> None:
+    """Print every figure beside its baseline."""
+    table = Table(title="xinyong benchmarks")
+    for column in ("benchmark", "figure", "baseline (same run)", "ratio"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(
+            r.name,
+            f"{r.value:,.0f} {r.unit}",
+            f"{r.baseline:,.0f} {r.unit} ({r.baseline_name})",
+            f"{r.ratio:.2f}",
+        )
+    Console(width=140).print(table)
