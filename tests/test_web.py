@@ -128,6 +128,9 @@ def test_admin_creates_a_user_from_the_form(
     assert "已存在" in again.text
     weak = client.post("/console/users", data={**form, "username": "clerk_y", "password": "x"})
     assert "密码至少" in weak.text
+    odd = client.post("/console/users", data={**form, "username": "有 空格"})
+    assert odd.status_code == 422
+    assert "以下内容格式不正确：用户名" in odd.text
     with db.reading() as session:
         assert session.scalar(select(User.username).where(User.username == "clerk_y")) is None
 

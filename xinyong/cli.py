@@ -117,6 +117,20 @@ def db_status() -> None:
     out.print(f"current {migrate.current_revision(db)}  head {migrate.head_revision(db.engine)}")
 
 
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("--message", "-m", help="What the revision changes.")],
+) -> None:
+    """Autogenerate a migration from model changes (developers; run on an upgraded database)."""
+    from xinyong.core import migrate
+
+    db = database()
+    if not migrate.is_current(db):
+        raise fail("upgrade the database first: a revision is the difference from head")
+    migrate.new_revision(db.engine, message)
+    out.print("written under xinyong/core/migrations/versions: review it, then `make lint`")
+
+
 @catalog_app.command("list")
 def catalog_list() -> None:
     """One dataset a line: code, version, openness, name."""

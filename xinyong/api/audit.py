@@ -52,9 +52,9 @@ def entries(
     limit: int = Query(50, ge=1, le=500),
     action: str | None = None,
     subject_ref: str | None = None,
-    _: Principal = allow(*AUDIT_READERS),
+    principal: Principal = allow(*AUDIT_READERS),
 ) -> list[AuditEntryOut]:
-    """Page through the trail (keyset paging on ``seq``)."""
+    """Page through the trail (keyset paging on ``seq``); reading it is itself recorded."""
     query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
     if before is not None:
         query = query.where(AuditEntry.seq < before)
@@ -62,7 +62,15 @@ def entries(
         query = query.where(AuditEntry.action == action)
     if subject_ref:
         query = query.where(AuditEntry.subject_ref == subject_ref)
-    return [AuditEntryOut.model_validate(e) for e in session.scalars(query)]
+    found = [AuditEntryOut.model_validate(e) for e in session.scalars(query)]
+    service.record(
+        session,
+        principal,
+        "audit.read",
+        target_type="audit_log",
+        detail={"before": before, "action": action, "subject_ref": subject_ref},
+    )
+    return found
 
 
 @router.get("/verify", response_model=VerifyOut, summary="Verify the hash chain")

@@ -30,6 +30,27 @@ ADMIN = Role.PLATFORM_ADMIN
 KEYS_PATH = "/console/api-keys"
 
 
+FORM_ERRORS = (ValidationError, ValueError, XinyongError)
+FIELD_LABELS = {
+    "username": "用户名",
+    "display_name": "姓名",
+    "password": "密码",
+    "role": "角色",
+    "department_code": "部门",
+    "name": "用途名称",
+}
+
+
+def refusal(exc: Exception) -> str:
+    """What a clerk reads when a console form is refused."""
+    if isinstance(exc, XinyongError):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        fields = {str(e["loc"][0]) for e in exc.errors() if e.get("loc")}
+        return "以下内容格式不正确：" + "、".join(FIELD_LABELS.get(f, f) for f in sorted(fields))
+    return "输入有误，请检查后重试"
+
+
 def _count(session: DbSession, model: type[object]) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
@@ -119,12 +140,9 @@ def create_user(
             department_code=department_code or None,
         )
         accounts.create_user(session, principal, data)
-    except (ValidationError, ValueError) as exc:
+    except FORM_ERRORS as exc:
         session.rollback()
-        return _users_page(request, session, form=form, error=f"输入有误：{exc}")
-    except XinyongError as exc:
-        session.rollback()
-        return _users_page(request, session, form=form, error=exc.message)
+        return _users_page(request, session, form=form, error=refusal(exc))
     return RedirectResponse(f"/console/users?created={data.username}", status_code=303)
 
 
@@ -187,12 +205,9 @@ def issue_api_key(
     try:
         data = ApiKeyCreate(name=name.strip(), department_code=department_code, role=Role(role))
         row, key = tokens.issue_api_key(session, principal, data)
-    except (ValidationError, ValueError) as exc:
+    except FORM_ERRORS as exc:
         session.rollback()
-        return _keys_page(request, session, principal, error=f"输入有误：{exc}")
-    except XinyongError as exc:
-        session.rollback()
-        return _keys_page(request, session, principal, error=exc.message)
+        return _keys_page(request, session, principal, error=refusal(exc))
     # Post/redirect/get: a refresh must not issue a second key.
     response = RedirectResponse(KEYS_PATH, status_code=303)
     set_flash(request, response, KEYS_PATH, {"key": key, "name": row.name})
@@ -215,13 +230,17 @@ def audit_page(
     request: Request,
     session: DbSession,
     before: int | None = Query(None, ge=1),
-    _: Principal = allow(ADMIN, Role.AUDITOR),
+    principal: Principal = allow(ADMIN, Role.AUDITOR),
 ) -> Response:
-    """The newest audit entries."""
+    """The newest audit entries; reading them is itself recorded."""
     query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(100)
     if before is not None:
         query = query.where(AuditEntry.seq < before)
-    return render(request, "console/audit.html", {"entries": list(session.scalars(query))})
+    entries = list(session.scalars(query))
+    audit.record(
+        session, principal, "audit.read", target_type="audit_log", detail={"before": before}
+    )
+    return render(request, "console/audit.html", {"entries": entries})
 
 
 @router.get("/audit/verify")
