@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +14,8 @@ from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, Factory, csrf_from, login
 from xinyong.accounts.models import User
 from xinyong.app import create_app
-from xinyong.core.db import Database
+from xinyong.core import migrate
+from xinyong.core.db import Database, create_db_engine
 from xinyong.core.errors import ConfigurationError
 from xinyong.core.meta import DEMO_LOADED, set_meta
 from xinyong.core.security import Role
@@ -209,3 +211,19 @@ def test_no_start_on_a_demo_database_outside_demo_mode(db: Database) -> None:
         set_meta(session, DEMO_LOADED, "2026-11-21")
     with pytest.raises(ConfigurationError, match="demo"):
         create_app(Settings(secret_key=SecretStr(TEST_SECRET), demo=False), database=db)
+
+
+def test_logged_in_requests_on_sqlite_never_wait_on_themselves(tmp_path: Path) -> None:
+    # On a real file database (no shared test connection), a request holding the write lock
+    # must not open a second connection that queues behind it (it would time out).
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = create_db_engine(url, busy_timeout_ms=200)
+    migrate.upgrade(engine)
+    database = Database.from_engine(engine)
+    app = create_app(
+        Settings(database_url=url, secret_key=SecretStr(TEST_SECRET)), database=database
+    )
+    with TestClient(app) as browser:
+        login(browser, Factory(database).user(Role.REVIEWER))
+        for path in ["/healthz", "/console", "/", "/api/v1/me"]:
+            assert browser.get(path).status_code == 200, path

@@ -27,6 +27,7 @@ from xinyong.core.security import Principal, new_token
 from xinyong.core.settings import Settings, get_settings
 from xinyong.portal import views as portal_views
 from xinyong.web.access import CSRF_COOKIE, PUBLIC, csrf_seed
+from xinyong.web.deps import DbSession
 from xinyong.web.errors import install_error_handlers
 from xinyong.web.state import AppState
 
@@ -113,15 +114,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness and readiness")
-    def healthz(_: Principal = PUBLIC) -> Health:
+    def healthz(session: DbSession, _: Principal = PUBLIC) -> Health:
         """Whether the app can reach its database, and what it is running."""
-        with state.database.reading() as session:
-            session.execute(text("SELECT 1"))
+        session.execute(text("SELECT 1"))
         return Health(
             status="ok",
             version=__version__,
             database=state.database.engine.dialect.name,
-            schema_revision=migrate.current_revision(state.database),
+            schema_revision=migrate.revision_of(session.connection()),
             catalog_version=catalog.version,
         )
 

@@ -113,7 +113,9 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        # Deferred unless asked: an incidental connection (schema check, inspection) must
+        # never queue for the write lock behind the request that holds it.
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -166,11 +168,11 @@ class Database:
     @classmethod
     def from_engine(cls, engine: Engine) -> Database:
         """Wrap an engine (or a connection-bound engine in tests)."""
-        reader = engine.execution_options(sqlite_begin="DEFERRED")
+        writer = engine.execution_options(sqlite_begin="IMMEDIATE")
         return cls(
             engine=engine,
-            write_sessions=sessionmaker(bind=engine, expire_on_commit=False),
-            read_sessions=sessionmaker(bind=reader, expire_on_commit=False),
+            write_sessions=sessionmaker(bind=writer, expire_on_commit=False),
+            read_sessions=sessionmaker(bind=engine, expire_on_commit=False),
         )
 
     @classmethod

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from xinyong.core.db import Database
 
@@ -42,7 +42,12 @@ def head_revision(engine: Engine) -> str | None:
 def current_revision(database: Database) -> str | None:
     """The revision the database is at (None when never migrated)."""
     with database.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return revision_of(connection)
+
+
+def revision_of(connection: Connection) -> str | None:
+    """The revision recorded in the database behind ``connection``."""
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def is_current(database: Database) -> bool:
