@@ -17,7 +17,7 @@ from xinyong.accounts.schemas import (
 )
 from xinyong.core.security import Principal, Role
 from xinyong.web.access import PUBLIC, allow
-from xinyong.web.deps import DbSession
+from xinyong.web.deps import DbSession, RowId
 
 router = APIRouter(tags=["accounts"])
 
@@ -65,7 +65,7 @@ def create_user(
 
 @router.patch("/users/{user_id}", response_model=UserOut, summary="Enable or disable a user")
 def patch_user(
-    user_id: int,
+    user_id: RowId,
     data: UserPatch,
     session: DbSession,
     principal: Principal = allow(Role.PLATFORM_ADMIN),
@@ -100,7 +100,7 @@ def issue_api_key(
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyOut, summary="Revoke an API key")
 def revoke_api_key(
-    key_id: int,
+    key_id: RowId,
     session: DbSession,
     principal: Principal = allow(Role.PLATFORM_ADMIN),
 ) -> ApiKeyOut:

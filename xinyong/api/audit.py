@@ -12,7 +12,7 @@ from xinyong.audit import service
 from xinyong.audit.models import AuditEntry
 from xinyong.core.security import Principal, Role
 from xinyong.web.access import allow
-from xinyong.web.deps import DbSession
+from xinyong.web.deps import MAX_SEQ, DbSession
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 AUDIT_READERS = (Role.AUDITOR, Role.PLATFORM_ADMIN)
@@ -48,7 +48,9 @@ class VerifyOut(BaseModel):
 @router.get("", response_model=list[AuditEntryOut], summary="Audit entries, newest first")
 def entries(
     session: DbSession,
-    before: int | None = Query(None, ge=1, description="Only entries with seq below this."),
+    before: int | None = Query(
+        None, ge=1, le=MAX_SEQ, description="Only entries with seq below this."
+    ),
     limit: int = Query(50, ge=1, le=500),
     action: str | None = None,
     subject_ref: str | None = None,

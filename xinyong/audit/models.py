@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.core.db import Base, UTCDateTime
@@ -19,7 +19,8 @@ class AuditEntry(Base):
         Index("ix_audit_log_actor", "actor"),
     )
 
-    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # 64-bit: a province's trail outgrows 2**31 entries.
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(120))
     role: Mapped[str | None] = mapped_column(String(32))
@@ -41,5 +42,5 @@ class AuditHead(Base):
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int]
+    seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))

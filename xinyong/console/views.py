@@ -19,7 +19,7 @@ from xinyong.core.errors import XinyongError
 from xinyong.core.security import STAFF_ROLES, Principal, Role
 from xinyong.identity.models import Subject
 from xinyong.web.access import allow
-from xinyong.web.deps import DbSession
+from xinyong.web.deps import MAX_SEQ, DbSession, RowId
 from xinyong.web.flash import pop_flash, set_flash
 from xinyong.web.state import app_state
 from xinyong.web.templating import render
@@ -149,7 +149,7 @@ def create_user(
 @router.post("/users/{user_id}/active")
 def set_active(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     session: DbSession,
     active: Annotated[str, Form()],
     principal: Principal = allow(ADMIN),
@@ -216,7 +216,7 @@ def issue_api_key(
 
 @router.post("/api-keys/{key_id}/revoke")
 def revoke_api_key(
-    request: Request, key_id: int, session: DbSession, principal: Principal = allow(ADMIN)
+    request: Request, key_id: RowId, session: DbSession, principal: Principal = allow(ADMIN)
 ) -> Response:
     """Revoke a key (htmx swaps the row)."""
     row = tokens.revoke_api_key(session, principal, key_id)
@@ -229,7 +229,7 @@ def revoke_api_key(
 def audit_page(
     request: Request,
     session: DbSession,
-    before: int | None = Query(None, ge=1),
+    before: int | None = Query(None, ge=1, le=MAX_SEQ),
     principal: Principal = allow(ADMIN, Role.AUDITOR),
 ) -> Response:
     """The newest audit entries; reading them is itself recorded."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import tokens
@@ -14,6 +14,11 @@ from xinyong.core.security import ANONYMOUS, Principal
 from xinyong.web.state import app_state
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Ids beyond what a column holds are a 422, not a 500 (PostgreSQL INTEGER / BIGINT).
+MAX_ROW_ID = 2**31 - 1
+MAX_SEQ = 2**63 - 1
+
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Row id.")]
 SESSION_COOKIE = "xinyong_session"
 
 
