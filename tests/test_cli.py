@@ -141,3 +141,9 @@ def test_serve_refuses_to_start_without_a_secret_key(
 def test_every_command_has_help(group: str) -> None:
     runner = CliRunner()
     assert runner.invoke(app, [group, "--help"]).exit_code == 0
+
+
+def test_invalid_configuration_is_named(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XINYONG_SESSION_HOURS", "eight")
+    get_settings.cache_clear()
+    assert "XINYONG_SESSION_HOURS" in run(cli, "serve", code=1)

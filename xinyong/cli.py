@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from xinyong.core.db import Database
 from xinyong.core.errors import XinyongError
 from xinyong.core.security import Principal, Role
-from xinyong.core.settings import get_settings
+from xinyong.core.settings import Settings, get_settings
 
 app = typer.Typer(help="xinyong 公共信用信息平台", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema: upgrade, check, status.", no_args_is_help=True)
@@ -50,9 +51,21 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def settings() -> Settings:
+    """The configuration, or a clear error naming the bad variable."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"XINYONG_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise fail(f"invalid configuration: {problems}") from exc
+
+
 def database() -> Database:
     """The configured database."""
-    return Database.from_settings(get_settings())
+    return Database.from_settings(settings())
 
 
 @app.command()
@@ -65,11 +78,12 @@ def serve(
 
     from xinyong.app import create_app
 
+    configuration = settings()
     try:
-        application = create_app()
+        application = create_app(configuration)
     except XinyongError as exc:
         raise fail(exc.message) from exc
-    out.print(f"xinyong on http://{host}:{port}  (database: {get_settings().database_url})")
+    out.print(f"xinyong on http://{host}:{port}  (database: {configuration.database_url})")
     uvicorn.run(application, host=host, port=port, proxy_headers=False, log_level="info")
 
 
@@ -83,7 +97,7 @@ def db_upgrade() -> None:
     db = database()
     migrate.upgrade(db.engine)
     with db.writing() as session:
-        report = sync_catalog(session, get_catalog(get_settings().catalog_dir))
+        report = sync_catalog(session, get_catalog(settings().catalog_dir))
     out.print(
         f"schema at {migrate.current_revision(db)}; catalog: "
         f"{len(report.added)} added, {len(report.upgraded)} upgraded, "
@@ -136,7 +150,7 @@ def catalog_list() -> None:
     """One dataset a line: code, version, openness, name."""
     from xinyong.catalog.loader import get_catalog
 
-    catalog = get_catalog(get_settings().catalog_dir)
+    catalog = get_catalog(settings().catalog_dir)
     for dataset in catalog.datasets.values():
         typer.echo(f"{dataset.code}\tv{dataset.version}\t{dataset.openness.value}\t{dataset.name}")
 
@@ -147,7 +161,7 @@ def catalog_show(code: Annotated[str, typer.Argument(help="Dataset code, e.g. XZ
     from xinyong.catalog.definitions import CATEGORY_LABELS, OPENNESS_LABELS
     from xinyong.catalog.loader import get_catalog
 
-    dataset = get_catalog(get_settings().catalog_dir).dataset(code)
+    dataset = get_catalog(settings().catalog_dir).dataset(code)
     if dataset is None:
         raise fail(f"no dataset {code} in the catalog (see `xinyong catalog list`)")
     out.print(f"[bold]{dataset.code} {dataset.name}[/bold] ({dataset.name_en}) v{dataset.version}")

@@ -71,6 +71,7 @@ def login(
             ip=ip,
         )
         return BAD_CREDENTIALS
+    purge_expired_sessions(session)  # set-based; keeps the table to live sessions
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now

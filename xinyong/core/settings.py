@@ -31,9 +31,6 @@ class Settings(BaseSettings):
     platform_name: str = Field(
         "示范市公共信用信息平台", description="Name shown on pages and reports."
     )
-    region_code: str = Field(
-        "440100", description="GB/T 2260 code of the city the platform serves."
-    )
     session_hours: int = Field(8, ge=1, le=24 * 30, description="Browser session lifetime.")
     cookie_secure: bool = Field(False, description="Send cookies only over HTTPS (set behind TLS).")
     catalog_dir: Path | None = Field(
@@ -41,9 +38,6 @@ class Settings(BaseSettings):
     )
     holidays_file: Path | None = Field(
         None, description="YAML with official holidays / make-up days for years the calendar lacks."
-    )
-    publish_person_penalties: bool = Field(
-        True, description="Whether penalties of natural persons appear on the public portal."
     )
     login_max_failures: int = Field(5, ge=1, description="Failed logins before a lockout.")
     login_lockout_minutes: int = Field(15, ge=1, description="How long a lockout lasts.")

@@ -31,14 +31,6 @@ def checked_code(code_type: CodeType, code: str) -> CodeCheck:
     return result
 
 
-def find_subject(session: Session, code_type: CodeType, code: str) -> Subject | None:
-    """The subject with this (normalised) code, if registered."""
-    normalised = checked_code(code_type, code).normalised
-    return session.scalar(
-        select(Subject).where(Subject.code_type == code_type, Subject.code == normalised)
-    )
-
-
 def get_subject(session: Session, code_type: CodeType, code: str) -> Subject:
     """The subject with this code, relations loaded; NotFound otherwise."""
     normalised = checked_code(code_type, code).normalised
@@ -116,11 +108,3 @@ def relate(
     session.add(relation)
     session.flush()
     return relation
-
-
-def age_on(subject: Subject, day: date) -> int | None:
-    """A person's age in whole years on ``day`` (None when the birth date is unknown)."""
-    if subject.birth_date is None:
-        return None
-    born = subject.birth_date
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
