@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tests.factories import Factory, login, make_ric
 from xinyong.audit.models import AuditEntry
+from xinyong.core import migrate
 from xinyong.core.db import Database
 from xinyong.core.security import Role
 from xinyong.identity import service as identity
@@ -22,10 +23,10 @@ def assert_error_shape(body: dict[str, object], code: str) -> None:
     assert error["code"] == code
 
 
-def test_healthz(client: TestClient) -> None:
+def test_healthz(client: TestClient, db: Database) -> None:
     body = client.get("/healthz").json()
     assert body["status"] == "ok"
-    assert body["schema_revision"] == "0001"
+    assert body["schema_revision"] == migrate.head_revision(db.engine)
 
 
 def test_openapi_spec_is_served(client: TestClient) -> None:

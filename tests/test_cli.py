@@ -34,7 +34,8 @@ def run(runner: CliRunner, *args: str, input: str | None = None, code: int = 0) 
 
 def test_db_check_passes_on_a_migrated_database(cli: CliRunner) -> None:
     assert "ok" in run(cli, "db", "check")
-    assert "head 0001" in run(cli, "db", "status")
+    status = run(cli, "db", "status").split()
+    assert status[1] == status[3]  # current == head
 
 
 def test_catalog_list_prints_the_code_first(cli: CliRunner) -> None:

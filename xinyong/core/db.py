@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, Enum, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -40,9 +40,13 @@ MODEL_MODULES = (
     "xinyong.catalog.models",
     "xinyong.accounts.models",
     "xinyong.audit.models",
+    "xinyong.ingest.models",
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# A 64-bit surrogate key; on SQLite it must be INTEGER to alias the rowid (autoincrement).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):

@@ -22,6 +22,18 @@ USCC_AUTHORITIES = frozenset("123456789ANY")
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 EARLIEST_BIRTH_YEAR = 1880
 _SEPARATORS = re.compile(r"[\s\-_.·]+")
+
+# Messages for clerks, shared by the row-by-row and the vectorised checks ({} = a value).
+RIC_LENGTH = "证件号码应为 18 位（或 15 位旧号码），实际 {} 位"
+RIC_FORMAT = "证件号码只能由数字和末位 X 组成"
+RIC_CHECKSUM = "校验位错误，应为 {}"
+RIC_BAD_DATE = "出生日期 {} 不是有效日期"
+RIC_DATE_RANGE = "出生日期 {} 不在合理范围内"
+USCC_LENGTH = "统一社会信用代码应为 18 位，实际 {} 位"
+USCC_FORMAT = "统一社会信用代码含有不允许的字符（不使用 I、O、Z、S、V）"
+USCC_AUTHORITY = "登记管理部门代码 {} 无效"
+USCC_REGION = "登记管理机关行政区划码 {} 应为 6 位数字"
+CHECKSUM = "校验位错误，应为 {}"
 _OTHER_DOCUMENT = re.compile(r"^[0-9A-Z()（）]{3,64}$")
 
 
@@ -162,19 +174,19 @@ def check_uscc(value: str) -> CodeCheck:
     normalised = clean(value)
     result = CodeCheck(CodeType.USCC, value, normalised)
     if len(normalised) != 18:
-        return result.error("length", f"统一社会信用代码应为 18 位，实际 {len(normalised)} 位")
+        return result.error("length", USCC_LENGTH.format(len(normalised)))
     bad = sorted({c for c in normalised if c not in USCC_ALPHABET})
     if bad:
         return result.error(
             "format", f"统一社会信用代码含有不允许的字符：{'、'.join(bad)}（不使用 I、O、Z、S、V）"
         )
     if normalised[0] not in USCC_AUTHORITIES:
-        return result.error("authority", f"登记管理部门代码 {normalised[0]} 无效")
+        return result.error("authority", USCC_AUTHORITY.format(normalised[0]))
     if not normalised[2:8].isdigit():
-        return result.error("region", f"登记管理机关行政区划码 {normalised[2:8]} 应为 6 位数字")
+        return result.error("region", USCC_REGION.format(normalised[2:8]))
     expected = uscc_check_character(normalised[:17])
     if normalised[17] != expected:
-        return result.error("checksum", f"校验位错误，应为 {expected}")
+        return result.error("checksum", CHECKSUM.format(expected))
     if org_code_check_character(normalised[8:16]) != normalised[16]:
         result.warnings.append(
             CodeIssue("org_code_checksum", "主体标识码（组织机构代码）部分的校验位不符，请核对")

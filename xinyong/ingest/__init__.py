@@ -1,0 +1,1 @@
+"""Collection (归集): department submissions validated, linked, stored or quarantined."""

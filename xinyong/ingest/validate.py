@@ -1,0 +1,485 @@
+"""Row validation, vectorised: a whole chunk is checked with Polars expressions at once.
+
+Every check yields, per row, a message for a clerk or null. Rows with any message go to
+quarantine with all their messages; the others come out normalised, linked to a subject
+code, and keyed by their business key, ready for the set-based store.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from xinyong.catalog.definitions import CodeTable, Dataset, FieldDefinition, FieldRole, FieldType
+from xinyong.identity.codes import CodeType
+from xinyong.identity.models import SubjectKind
+from xinyong.identity.vectorised import (
+    clean,
+    ric_birth_date,
+    ric_normalised,
+    ric_problem,
+    uscc_problem,
+)
+from xinyong.ingest.columns import ACTION, ACTIONS, ColumnMap
+from xinyong.ingest.readers import BAD_JSON, LINE
+
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%Y年%m月%d日",
+    "%Y.%m.%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+)
+EXCEL_EPOCH = date(1899, 12, 30)
+# Subject categories (行政相对人类别 code table): organisation, person, individual business.
+ORGANISATION, PERSON, INDIVIDUAL_BUSINESS = "1", "2", "3"
+ID_CARD = "001"  # 证件类型: 身份证
+ID_TYPES = {
+    "002": CodeType.PASSPORT.value,
+    "003": CodeType.HK_MO_PERMIT.value,
+    "004": CodeType.TW_PERMIT.value,
+    "005": CodeType.FOREIGN_PR.value,
+    "006": CodeType.HMT_RESIDENCE.value,
+}
+
+# Messages a clerk reads after 「第 N 行 字段名:」.
+REQUIRED = "必填项为空"
+TOO_LONG = "长度 {} 超过上限 {}"
+BAD_DATE = "「{}」不是有效日期（应为 2024-03-05、2024/3/5、20240305 或 2024年3月5日）"
+FUTURE = "日期 {} 晚于今天"
+NOT_IN_TABLE = "「{}」不是有效的{}，可填：{}"
+NOT_A_NUMBER = "「{}」不是有效的{}"
+NEGATIVE = "不能为负数"
+ORG_NEEDS_USCC = "法人及非法人组织必须填写统一社会信用代码"
+PERSON_NEEDS_ID = "自然人必须填写证件号码"
+BAD_DOCUMENT = "证件号码应为 3 至 64 位字母或数字"
+ORG_ONLY = "该信息类只采集法人及非法人组织"
+PERSON_ONLY = "该信息类只采集自然人"
+NO_SUBJECT_CODE = "无法确定信息主体：缺少统一社会信用代码或证件号码"
+BEFORE = "不能早于{}（{}）"
+TOO_YOUNG = "信息主体未满 {} 周岁，不得采集"
+BAD_ACTION = "「{}」不是有效的操作类型，可填：新增、变更、撤销"
+BAD_JSON_ROW = "该行不是有效的 JSON 对象"
+DUPLICATE = "业务主键与第 {} 行重复"
+
+OUTPUT_COLUMNS = (
+    "business_key",
+    "code_type",
+    "code",
+    "subject_name",
+    "subject_kind",
+    "legacy_code",
+    "birth_date",
+    "decision_date",
+    "action",
+    "data",
+    "original",
+    "rep_name",
+    "rep_code",
+)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A validated chunk: accepted rows ready to store, rejected rows with their reasons."""
+
+    accepted: pl.DataFrame
+    rejected: pl.DataFrame  # LINE, original (JSON), errors (JSON list)
+
+
+def _blank_to_null(expr: pl.Expr) -> pl.Expr:
+    stripped = expr.str.strip_chars()
+    return pl.when(stripped == "").then(None).otherwise(stripped)
+
+
+def parse_date(expr: pl.Expr) -> pl.Expr:
+    """Dates as people write them: 2024-03-05, 2024/3/5, 20240305, 2024年3月5日, Excel serials."""
+    text = clean_text(expr)
+    serial = text.cast(pl.Int32, strict=False)
+    from_serial = pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)
+    parsed = [
+        text.str.to_datetime(f, strict=False).dt.date()
+        if "%H" in f
+        else text.str.to_date(f, strict=False)
+        for f in DATE_FORMATS
+    ]
+    excel = pl.when(serial.is_between(1, 2_958_465) & (text.str.len_chars() <= 7)).then(from_serial)
+    return pl.coalesce([*parsed, excel])
+
+
+def clean_text(expr: pl.Expr) -> pl.Expr:
+    """Code-like values: full width to half width, no surrounding space."""
+    return expr.str.normalize("NFKC").str.strip_chars()
+
+
+class ChunkValidator:
+    """Validates chunks of one file against one dataset (built once per batch)."""
+
+    def __init__(
+        self, dataset: Dataset, tables: dict[str, CodeTable], columns: ColumnMap, today: date
+    ) -> None:
+        self.dataset = dataset
+        self.tables = tables
+        self.columns = columns
+        self.today = today
+        self.role = {f.role: f for f in dataset.fields if f.role is not None}
+
+    # -- normalisation ---------------------------------------------------------------
+
+    def _prepare(self, chunk: pl.DataFrame) -> pl.DataFrame:
+        """Original row as JSON; mapped columns renamed to field codes, blanks to null."""
+        originals = [c for c in chunk.columns if c != LINE]
+        frame = chunk.with_columns(
+            pl.struct(originals).struct.json_encode().alias("original")
+            if originals
+            else pl.lit("{}").alias("original")
+        )
+        renames = {header: code for header, code in self.columns.fields.items()}
+        if self.columns.action:
+            renames[self.columns.action] = ACTION
+        frame = frame.select(
+            LINE,
+            "original",
+            *[pl.col(h).alias(c) for h, c in renames.items()],
+            *([pl.col(BAD_JSON)] if BAD_JSON in chunk.columns else []),
+        )
+        present = set(frame.columns)
+        missing = [f.code for f in self.dataset.fields if f.code not in present]
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing)
+        if ACTION not in present:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(ACTION))
+        return frame.with_columns(
+            _blank_to_null(pl.col(f.code)).alias(f.code) for f in self.dataset.fields
+        )
+
+    def _normalised(self, item: FieldDefinition) -> pl.Expr:
+        """The stored form of a field's value (null when it does not parse)."""
+        value = pl.col(item.code)
+        if item.type is FieldType.DATE:
+            return parse_date(value)
+        if item.type is FieldType.ENUM:
+            assert item.code_table is not None
+            return clean_text(value).replace_strict(
+                self._lookup(item.code_table), default=None, return_dtype=pl.String
+            )
+        if item.type in (FieldType.DECIMAL, FieldType.INTEGER):
+            text = clean_text(value).str.replace_all(",", "")
+            kind = pl.Float64 if item.type is FieldType.DECIMAL else pl.Int64
+            return pl.when(text.cast(kind, strict=False).is_not_null()).then(text)
+        if item.role in (FieldRole.SUBJECT_USCC, FieldRole.AUTHORITY_USCC, FieldRole.SOURCE_USCC):
+            return clean(value)
+        return value
+
+    def _lookup(self, table_code: str) -> dict[str, str]:
+        """Code-table entries by code and by name (as cleaned values compare)."""
+        lookup: dict[str, str] = {}
+        for entry in self.tables[table_code].values:
+            for key in (entry.code, entry.name):
+                lookup[unicodedata.normalize("NFKC", key).strip()] = entry.code
+        return lookup
+
+    # -- checks ----------------------------------------------------------------------
+
+    def _field_checks(self, item: FieldDefinition, frame_withdraw: pl.Expr) -> list[pl.Expr]:
+        """Messages for one field's own rules (required, length, type, code table)."""
+        raw = pl.col(item.code)
+        value = pl.col(f"n:{item.code}")
+        required = item.required and item.code not in self.dataset.business_key
+        key_field = item.code in self.dataset.business_key
+        checks: list[pl.Expr] = []
+        if required:
+            # A withdrawal needs only the business key.
+            checks.append(pl.when(raw.is_null() & ~frame_withdraw).then(pl.lit(REQUIRED)))
+        if key_field:
+            checks.append(pl.when(raw.is_null()).then(pl.lit(REQUIRED)))
+        if item.max_length:
+            length = raw.str.len_chars()
+            checks.append(
+                pl.when(length > item.max_length).then(
+                    pl.format(TOO_LONG, length, pl.lit(item.max_length))
+                )
+            )
+        if item.type is FieldType.DATE:
+            checks.append(
+                pl.when(raw.is_not_null() & value.is_null()).then(pl.format(BAD_DATE, raw))
+            )
+        elif item.type is FieldType.ENUM:
+            assert item.code_table is not None
+            table = self.tables[item.code_table]
+            choices = "、".join(v.name for v in table.values[:8])
+            checks.append(
+                pl.when(raw.is_not_null() & value.is_null()).then(
+                    pl.format(NOT_IN_TABLE, raw, pl.lit(table.name), pl.lit(choices))
+                )
+            )
+        elif item.type in (FieldType.DECIMAL, FieldType.INTEGER):
+            number = value.cast(pl.Float64, strict=False)
+            kind = "数字" if item.type is FieldType.DECIMAL else "整数"
+            checks.append(
+                pl.when(raw.is_not_null() & value.is_null()).then(
+                    pl.format(NOT_A_NUMBER, raw, pl.lit(kind))
+                )
+            )
+            checks.append(pl.when(number < 0).then(pl.lit(NEGATIVE)))
+        if item.role in (FieldRole.AUTHORITY_USCC, FieldRole.SOURCE_USCC):
+            checks.append(pl.when(raw.is_not_null()).then(uscc_problem(value)))
+        return checks
+
+    def _subject(self) -> tuple[pl.Expr, pl.Expr, dict[str, list[pl.Expr]]]:
+        """Subject kind and code type per row, and the messages about who the row is about."""
+        category = self.role.get(FieldRole.SUBJECT_CATEGORY)
+        uscc = self.role.get(FieldRole.SUBJECT_USCC)
+        id_type = self.role.get(FieldRole.SUBJECT_ID_TYPE)
+        id_number = self.role.get(FieldRole.SUBJECT_ID_NUMBER)
+        has_uscc = pl.col(uscc.code).is_not_null() if uscc else pl.lit(False)
+        has_id = pl.col(id_number.code).is_not_null() if id_number else pl.lit(False)
+        kinds = set(self.dataset.subject_kinds)
+        if category is not None:
+            cat = pl.col(f"n:{category.code}")
+        elif kinds == {SubjectKind.ORGANISATION}:
+            cat = pl.lit(ORGANISATION)
+        elif kinds == {SubjectKind.PERSON}:
+            cat = pl.lit(PERSON)
+        else:
+            cat = pl.when(has_uscc).then(pl.lit(ORGANISATION)).otherwise(pl.lit(PERSON))
+        as_org = (cat == ORGANISATION) | ((cat == INDIVIDUAL_BUSINESS) & has_uscc)
+        as_person = (cat == PERSON) | ((cat == INDIVIDUAL_BUSINESS) & ~has_uscc)
+        kind = (
+            pl.when(as_org)
+            .then(pl.lit(SubjectKind.ORGANISATION.value))
+            .when(as_person)
+            .then(pl.lit(SubjectKind.PERSON.value))
+        )
+        type_code = pl.col(f"n:{id_type.code}") if id_type else pl.lit(None, dtype=pl.String)
+        is_ric = type_code.is_null() | (type_code == ID_CARD)
+        code_type = (
+            pl.when(as_org)
+            .then(pl.lit(CodeType.USCC.value))
+            .when(as_person & is_ric)
+            .then(pl.lit(CodeType.RIC.value))
+            .when(as_person)
+            .then(type_code.replace_strict(ID_TYPES, default=CodeType.OTHER.value))
+        )
+        messages: dict[str, list[pl.Expr]] = {}
+        subject_field = (uscc or id_number or self.role[FieldRole.SUBJECT_NAME]).code
+        if uscc is not None:
+            messages.setdefault(uscc.code, []).extend(
+                [
+                    pl.when(as_org & ~has_uscc).then(pl.lit(ORG_NEEDS_USCC)),
+                    pl.when(has_uscc & as_org).then(uscc_problem(pl.col(f"n:{uscc.code}"))),
+                ]
+            )
+        if id_number is not None:
+            number = pl.col("ric")
+            messages.setdefault(id_number.code, []).extend(
+                [
+                    pl.when(as_person & ~has_id).then(pl.lit(PERSON_NEEDS_ID)),
+                    pl.when(as_person & has_id & is_ric).then(ric_problem(number, self.today)),
+                    pl.when(
+                        as_person
+                        & has_id
+                        & ~is_ric
+                        & ~clean(pl.col(id_number.code)).str.contains(r"^[0-9A-Z()（）]{3,64}$")
+                    ).then(pl.lit(BAD_DOCUMENT)),
+                ]
+            )
+        if SubjectKind.PERSON not in kinds:
+            messages.setdefault(subject_field, []).append(pl.when(as_person).then(pl.lit(ORG_ONLY)))
+        if SubjectKind.ORGANISATION not in kinds:
+            messages.setdefault(subject_field, []).append(pl.when(as_org).then(pl.lit(PERSON_ONLY)))
+        if uscc is None and id_number is None:
+            messages.setdefault(subject_field, []).append(pl.lit(NO_SUBJECT_CODE))
+        return kind, code_type, messages
+
+    def _relations(self, withdraw: pl.Expr) -> list[tuple[FieldDefinition, pl.Expr]]:
+        """Rules between fields: dates in order, no future decisions, age, control column."""
+        found: list[tuple[FieldDefinition, pl.Expr]] = []
+        decision = self.role.get(FieldRole.DECISION_DATE)
+        if decision is not None:
+            day = pl.col(f"n:{decision.code}")
+            found.append(
+                (
+                    decision,
+                    pl.when(day > pl.lit(self.today)).then(
+                        pl.format(FUTURE, pl.col(f"n:{decision.code}").cast(pl.String))
+                    ),
+                )
+            )
+            until = self.role.get(FieldRole.DISPLAY_UNTIL)
+            if until is not None:
+                found.append(
+                    (
+                        until,
+                        pl.when(pl.col(f"n:{until.code}") < day).then(
+                            pl.format(
+                                BEFORE,
+                                pl.lit(decision.name),
+                                pl.col(f"n:{decision.code}").cast(pl.String),
+                            )
+                        ),
+                    )
+                )
+            if self.dataset.min_subject_age:
+                years = self.dataset.min_subject_age
+                born = pl.col("birth_date")
+                young = (pl.col("code_type") == CodeType.RIC.value) & (
+                    born.dt.offset_by(f"{years}y") > day
+                )
+                number = self.role.get(FieldRole.SUBJECT_ID_NUMBER) or decision
+                found.append(
+                    (number, pl.when(young & ~withdraw).then(pl.lit(TOO_YOUNG.format(years))))
+                )
+        start, end = self.role.get(FieldRole.VALID_FROM), self.role.get(FieldRole.VALID_UNTIL)
+        if start is not None and end is not None:
+            found.append(
+                (
+                    end,
+                    pl.when(pl.col(f"n:{end.code}") < pl.col(f"n:{start.code}")).then(
+                        pl.format(
+                            BEFORE, pl.lit(start.name), pl.col(f"n:{start.code}").cast(pl.String)
+                        )
+                    ),
+                )
+            )
+        rep = self.role.get(FieldRole.LEGAL_REP_ID_NUMBER)
+        if rep is not None:
+            found.append(
+                (
+                    rep,
+                    pl.when(
+                        pl.col(rep.code).is_not_null() & (pl.col("rep_ric").str.len_chars() == 18)
+                    ).then(ric_problem(pl.col("rep_ric"), self.today)),
+                )
+            )
+        return found
+
+    def check(self, chunk: pl.DataFrame) -> Checked:
+        """Validate one chunk."""
+        frame = self._prepare(chunk)
+        fields = self.dataset.fields
+        action_raw = pl.col(ACTION)
+        frame = frame.with_columns(
+            pl.when(action_raw.is_null())
+            .then(pl.lit("upsert"))
+            .otherwise(clean_text(action_raw).replace_strict(ACTIONS, default=None))
+            .alias("action"),
+            *[self._normalised(f).alias(f"n:{f.code}") for f in fields],
+        )
+        number = self.role.get(FieldRole.SUBJECT_ID_NUMBER)
+        rep = self.role.get(FieldRole.LEGAL_REP_ID_NUMBER)
+        frame = frame.with_columns(
+            (
+                ric_normalised(pl.col(number.code)) if number else pl.lit(None, dtype=pl.String)
+            ).alias("ric"),
+            (ric_normalised(pl.col(rep.code)) if rep else pl.lit(None, dtype=pl.String)).alias(
+                "rep_ric"
+            ),
+        )
+        withdraw = pl.col("action") == "withdraw"
+        kind, code_type, subject_messages = self._subject()
+        frame = frame.with_columns(kind.alias("subject_kind"), code_type.alias("code_type"))
+        frame = frame.with_columns(
+            pl.when(pl.col("code_type") == CodeType.RIC.value)
+            .then(ric_birth_date(pl.col("ric")))
+            .alias("birth_date")
+        )
+
+        entries: list[tuple[FieldDefinition, pl.Expr]] = []
+        for item in fields:
+            entries += [(item, m) for m in self._field_checks(item, withdraw)]
+            entries += [
+                (item, pl.when(~withdraw).then(m)) for m in subject_messages.get(item.code, [])
+            ]
+        entries += self._relations(withdraw)
+        first = fields[0]
+        entries.append(
+            (first, pl.when(pl.col("action").is_null()).then(pl.format(BAD_ACTION, action_raw)))
+        )
+        if BAD_JSON in frame.columns:
+            entries.append(
+                (first, pl.when(pl.col(BAD_JSON).is_not_null()).then(pl.lit(BAD_JSON_ROW)))
+            )
+
+        key = pl.concat_str([pl.col(f"n:{k}") for k in self.dataset.business_key], separator="|")
+        frame = frame.with_columns(key.alias("business_key"))
+        first_line = pl.col(LINE).min().over("business_key")
+        key_field = self.dataset.field(self.dataset.business_key[0])
+        assert key_field is not None
+        entries.append(
+            (
+                key_field,
+                pl.when(pl.col("business_key").is_not_null() & (first_line != pl.col(LINE))).then(
+                    pl.format(DUPLICATE, first_line)
+                ),
+            )
+        )
+
+        errors = pl.concat_list(
+            [
+                pl.struct(
+                    pl.lit(item.code).alias("field"),
+                    pl.lit(item.name).alias("name"),
+                    pl.col(item.code).alias("value"),
+                    message.alias("message"),
+                )
+                for item, message in entries
+            ]
+        ).list.eval(pl.element().filter(pl.element().struct.field("message").is_not_null()))
+        frame = frame.with_columns(errors.alias("errors"))
+        bad = pl.col("errors").list.len() > 0
+        rejected = frame.filter(bad).select(
+            LINE,
+            "original",
+            pl.format(
+                "[{}]", pl.col("errors").list.eval(pl.element().struct.json_encode()).list.join(",")
+            ).alias("errors"),
+        )
+        return Checked(self._accepted(frame.filter(~bad)), rejected)
+
+    def _accepted(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The columns the store needs, from rows that passed."""
+        uscc = self.role.get(FieldRole.SUBJECT_USCC)
+        number = self.role.get(FieldRole.SUBJECT_ID_NUMBER)
+        name = self.role[FieldRole.SUBJECT_NAME]
+        decision = self.role.get(FieldRole.DECISION_DATE)
+        rep_name = self.role.get(FieldRole.LEGAL_REP_NAME)
+        is_ric = pl.col("code_type") == CodeType.RIC.value
+        raw_number = clean(pl.col(number.code)) if number else pl.lit(None, dtype=pl.String)
+        code = (
+            pl.when(pl.col("code_type") == CodeType.USCC.value)
+            .then(pl.col(f"n:{uscc.code}") if uscc else pl.lit(None, dtype=pl.String))
+            .when(is_ric)
+            .then(pl.col("ric"))
+            .otherwise(raw_number)
+        )
+        data = pl.struct([pl.col(f"n:{f.code}").alias(f.code) for f in self.dataset.fields])
+        return frame.select(
+            pl.col(LINE).cast(pl.Int64),
+            "business_key",
+            "code_type",
+            code.alias("code"),
+            pl.col(f"n:{name.code}").alias("subject_name"),
+            "subject_kind",
+            pl.when(is_ric & (raw_number.str.len_chars() == 15))
+            .then(raw_number)
+            .alias("legacy_code"),
+            "birth_date",
+            (pl.col(f"n:{decision.code}") if decision else pl.lit(None, dtype=pl.Date)).alias(
+                "decision_date"
+            ),
+            "action",
+            data.struct.json_encode().alias("data"),
+            "original",
+            (pl.col(f"n:{rep_name.code}") if rep_name else pl.lit(None, dtype=pl.String)).alias(
+                "rep_name"
+            ),
+            pl.when(pl.col("rep_ric").str.len_chars() == 18)
+            .then(pl.col("rep_ric"))
+            .alias("rep_code"),
+        )
