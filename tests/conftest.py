@@ -13,6 +13,8 @@ from sqlalchemy import Engine, text
 
 from tests.factories import Factory
 from xinyong.app import create_app
+from xinyong.catalog.loader import get_catalog
+from xinyong.catalog.service import sync_catalog
 from xinyong.core import migrate
 from xinyong.core.db import Database, create_db_engine
 from xinyong.core.settings import Settings
@@ -48,6 +50,8 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     backend: str = request.param
     created = _fresh_engine(backend, tmp_path_factory.mktemp(backend))
     migrate.upgrade(created)
+    with Database.from_engine(created).writing() as session:
+        sync_catalog(session, get_catalog())  # as `xinyong db upgrade` does
     return created
 
 

@@ -20,6 +20,7 @@ PATH_VALUES = {
     "code": "XZCF",
     "code_type": "ric",
     "user_id": "999999",
+    "batch_id": "999999",
     "key_id": "999999",
     "day": "2025-10-01",
 }

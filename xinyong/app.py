@@ -17,6 +17,7 @@ from xinyong.accounts import views as account_views
 from xinyong.api import API_PREFIX, build_router
 from xinyong.catalog.loader import get_catalog
 from xinyong.catalog.service import sync_catalog
+from xinyong.console import batches as console_batches
 from xinyong.console import views as console_views
 from xinyong.core import migrate
 from xinyong.core.calendar import get_calendar
@@ -110,7 +111,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(build_router())
-    for router in (portal_views.router, account_views.router, console_views.router):
+    for router in (
+        portal_views.router,
+        account_views.router,
+        console_views.router,
+        console_batches.router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness and readiness")

@@ -26,6 +26,7 @@ departments_app = typer.Typer(help="Departments.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 apikeys_app = typer.Typer(help="API keys of department systems.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+batches_app = typer.Typer(help="Collection batches and their errors.", no_args_is_help=True)
 for name, sub in (
     ("db", db_app),
     ("catalog", catalog_app),
@@ -33,6 +34,7 @@ for name, sub in (
     ("users", users_app),
     ("apikeys", apikeys_app),
     ("audit", audit_app),
+    ("batches", batches_app),
 ):
     app.add_typer(sub, name=name)
 
@@ -328,6 +330,64 @@ def audit_verify() -> None:
     if not report.ok:
         raise typer.Exit(1)
     out.print(f"ok: {report.checked} entries, chain intact")
+
+
+@app.command("ingest")
+def ingest_file(
+    file: Annotated[Path, typer.Argument(help="CSV, XLSX or JSON Lines file.")],
+    dataset: Annotated[str, typer.Option(help="Catalog dataset code, e.g. XZCF.")],
+    department: Annotated[str, typer.Option(help="Submitting department's code.")],
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: the first).")] = None,
+    file_format: Annotated[
+        str | None, typer.Option("--format", help="csv, xlsx or jsonl (default: from the name).")
+    ] = None,
+) -> None:
+    """Submit a file as one batch: every row stored or quarantined with its reason."""
+    from xinyong.ingest.cli import run_ingest
+
+    run_ingest(database(), cli_principal(), file, dataset, department, sheet, file_format, out, err)
+
+
+@batches_app.command("list")
+def batches_list() -> None:
+    """One batch a line: id, dataset, department, status, read, accepted, rejected, file."""
+    from xinyong.ingest.service import list_batches
+
+    with database().reading() as session:
+        for b in list_batches(session, cli_principal(), limit=200):
+            typer.echo(
+                f"{b.id}\t{b.dataset_code}\t{b.department_code}\t{b.status.value}\t"
+                f"{b.rows_read}\t{b.rows_accepted}\t{b.rows_rejected}\t{b.file_name}"
+            )
+
+
+@batches_app.command("errors")
+def batches_errors(
+    batch_id: Annotated[int, typer.Argument(help="Batch id.")],
+    file_format: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option(help="Write here (default: stdout for csv).")
+    ] = None,
+) -> None:
+    """The error report: original columns plus an error column, for correction and resubmission."""
+    from xinyong.ingest.report import error_csv, error_xlsx
+    from xinyong.ingest.service import get_batch
+
+    try:
+        with database().reading() as session:
+            get_batch(session, batch_id, cli_principal())
+            if file_format == "xlsx":
+                if output is None:
+                    raise fail("--output is required for xlsx")
+                output.write_bytes(error_xlsx(session, batch_id))
+            elif output is None:
+                for part in error_csv(session, batch_id):
+                    sys.stdout.write(part)
+            else:
+                with output.open("w", encoding="utf-8", newline="") as handle:
+                    handle.writelines(error_csv(session, batch_id))
+    except XinyongError as exc:
+        raise fail(exc.message) from exc
 
 
 @app.command()

@@ -24,6 +24,9 @@ ACTIONS = {
     "D": "withdraw",
 }
 
+# Columns an error report adds; a corrected report can be sent back as it is.
+REPORT_HEADERS = ("原行号", "错误说明")
+
 _SPACE = re.compile(r"\s+")
 
 
@@ -54,12 +57,15 @@ def map_columns(headers: list[str], dataset: Dataset) -> ColumnMap:
         by_name[normalise_header(item.code)] = item.code
         by_name[normalise_header(item.name)] = item.code
     actions = {normalise_header(h) for h in ACTION_HEADERS}
+    ignored = {normalise_header(h) for h in REPORT_HEADERS}
     mapping = ColumnMap()
     seen: dict[str, str] = {}
     for header in headers:
         key = normalise_header(header)
         if key in actions:
             mapping.action = header
+            continue
+        if key in ignored:
             continue
         code = by_name.get(key)
         if code is None:

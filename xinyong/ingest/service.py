@@ -144,7 +144,10 @@ def ingest(
             )
             columns = map_columns(headers(source), dataset)
         except XinyongError as exc:
-            _failed(database, submission, principal, dataset.version, exc.message, started=started)
+            failed = _failed(
+                database, submission, principal, dataset.version, exc.message, started=started
+            )
+            exc.details = {"batch_id": failed.id, "reason": exc.details}
             raise
         validator = ChunkValidator(dataset, catalog.code_tables, columns, today or date.today())
         try:
@@ -213,7 +216,7 @@ def ingest(
                     },
                 )
         except XinyongError as exc:
-            _failed(
+            failed = _failed(
                 database,
                 submission,
                 principal,
@@ -223,6 +226,7 @@ def ingest(
                 source.size,
                 started,
             )
+            exc.details = {"batch_id": failed.id, "reason": exc.details}
             raise
         except Exception as exc:
             _failed(
