@@ -23,6 +23,7 @@ PATH_VALUES = {
     "batch_id": "999999",
     "key_id": "999999",
     "day": "2025-10-01",
+    "fmt": "csv",
 }
 ANONYMOUS = "anonymous"
 

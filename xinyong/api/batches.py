@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, UploadFile, status
-from fastapi.responses import Response, StreamingResponse
+from fastapi import APIRouter, Query, Request, status
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.datastructures import UploadFile
 
 from xinyong.core.errors import InvalidInput
 from xinyong.core.security import Principal, Role
@@ -23,7 +22,6 @@ from xinyong.web.state import app_state
 router = APIRouter(tags=["collection"])
 SUBMITTERS = (Role.SUBMITTER, Role.PLATFORM_ADMIN, Role.REVIEWER)
 READERS = (*SUBMITTERS, Role.AUDITOR)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -126,7 +124,7 @@ def batch(batch_id: RowId, session: DbSession, principal: Principal = allow(*REA
     "/batches/{batch_id}/errors",
     response_model=list[RejectedRowOut],
     summary="Rejected rows of a batch",
-    responses={200: {"content": {"text/csv": {}, XLSX: {}}}},
+    responses={200: {"content": {"text/csv": {}, report.XLSX_TYPE: {}}}},
 )
 def errors(
     batch_id: RowId,
@@ -139,26 +137,8 @@ def errors(
 ) -> Any:
     """JSON pages (keyset on line), or the whole report as CSV/XLSX to correct and resubmit."""
     service.get_batch(session, batch_id, principal)
-    name = f"batch-{batch_id}-errors"
-    if format == "csv":
-        database = app_state(request).database
-
-        def stream() -> Iterator[str]:
-            # Its own read transaction: the request's session is closed before streaming.
-            with database.reading() as reader:
-                yield from report.error_csv(reader, batch_id)
-
-        return StreamingResponse(
-            stream(),
-            media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    if format == "xlsx":
-        return Response(
-            report.error_xlsx(session, batch_id),
-            media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
+    if format != "json":
+        return report.download(app_state(request).database, batch_id, format)
     rows = session.scalars(
         select(RejectedRow)
         .where(RejectedRow.batch_id == batch_id, RejectedRow.line > after_line)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
@@ -25,7 +25,6 @@ from xinyong.web.templating import render
 router = APIRouter(prefix="/console/batches", include_in_schema=False)
 SUBMITTERS = (Role.SUBMITTER, Role.PLATFORM_ADMIN, Role.REVIEWER)
 SHOWN_ERRORS = 200
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _submittable(request: Request, principal: Principal) -> list[Dataset]:
@@ -124,33 +123,14 @@ def batch(
     )
 
 
-@router.get("/{batch_id}/errors.csv")
-def errors_csv(
-    request: Request, batch_id: RowId, session: DbSession, principal: Principal = allow(*SUBMITTERS)
+@router.get("/{batch_id}/errors.{fmt}")
+def errors_file(
+    request: Request,
+    batch_id: RowId,
+    fmt: Annotated[str, Path(pattern="^(csv|xlsx)$")],
+    session: DbSession,
+    principal: Principal = allow(*SUBMITTERS),
 ) -> Response:
-    """The error report as CSV."""
+    """The error report as CSV or XLSX."""
     service.get_batch(session, batch_id, principal)
-    database = app_state(request).database
-
-    def stream() -> Iterator[str]:
-        with database.reading() as reader:
-            yield from report.error_csv(reader, batch_id)
-
-    return StreamingResponse(
-        stream(),
-        media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}-errors.csv"'},
-    )
-
-
-@router.get("/{batch_id}/errors.xlsx")
-def errors_xlsx(
-    batch_id: RowId, session: DbSession, principal: Principal = allow(*SUBMITTERS)
-) -> Response:
-    """The error report as XLSX."""
-    service.get_batch(session, batch_id, principal)
-    return Response(
-        report.error_xlsx(session, batch_id),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}-errors.xlsx"'},
-    )
+    return report.download(app_state(request).database, batch_id, fmt)

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 import xlsxwriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.responses import Response, StreamingResponse
 
+from xinyong.core.db import Database
 from xinyong.ingest.models import RejectedRow
 
 ERROR_COLUMN = "错误说明"
@@ -69,3 +71,22 @@ def error_xlsx(session: Session, batch_id: int) -> bytes:
         sheet.write_row(index, 0, ["" if v is None else v for v in values])
     workbook.close()
     return output.getvalue()
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(database: Database, batch_id: int, fmt: str) -> Response:
+    """The error report as a download: CSV streamed, XLSX in one piece."""
+    name = f"batch-{batch_id}-errors.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "xlsx":
+        with database.reading() as session:
+            return Response(error_xlsx(session, batch_id), media_type=XLSX_TYPE, headers=headers)
+
+    def stream() -> Iterator[str]:
+        # Its own read transaction: the request's session is closed before streaming starts.
+        with database.reading() as session:
+            yield from error_csv(session, batch_id)
+
+    return StreamingResponse(stream(), media_type="text/csv", headers=headers)
