@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -109,10 +110,12 @@ def test_audit_verify_detects_tampering(cli: CliRunner, empty_database_url: str)
     assert "entry 1 was changed" in run(cli, "audit", "verify", code=1)
 
 
-def test_demo_loads_once_and_only_into_a_fresh_database(cli: CliRunner) -> None:
-    output = run(cli, "demo")
+def test_demo_loads_once_and_only_into_a_fresh_database(cli: CliRunner, tmp_path: Path) -> None:
+    small = ("--persons", "40", "--orgs", "15", "--records", "200", "--files", str(tmp_path))
+    output = run(cli, "demo", *small)
     assert "admin\tplatform_admin" in output
-    assert "already loaded" in run(cli, "demo")
+    assert "200" in output  # rows read, in the summary
+    assert "already loaded" in run(cli, "demo", *small)
 
 
 def test_demo_refuses_a_database_in_real_use(cli: CliRunner) -> None:
@@ -126,7 +129,7 @@ def test_demo_refuses_a_database_in_real_use(cli: CliRunner) -> None:
         "--password-stdin",
         input="a long passphrase\n",
     )
-    assert "not a demo database" in run(cli, "demo", code=1)
+    assert "not a demo database" in run(cli, "demo", "--records", "0", code=1)
 
 
 def test_serve_refuses_to_start_without_a_secret_key(

@@ -391,21 +391,33 @@ def batches_errors(
 
 
 @app.command()
-def demo() -> None:
-    """Load the demo: departments, one account per role, a few subjects (fresh database only)."""
-    from xinyong.demo import DEMO_PASSWORD, load_demo
+def demo(
+    persons: Annotated[int, typer.Option(min=10, help="People living in the city.")] = 2000,
+    orgs: Annotated[int, typer.Option(min=5, help="Organisations registered in it.")] = 600,
+    records: Annotated[int, typer.Option(min=0, help="Records the departments send.")] = 10000,
+    seed: Annotated[int, typer.Option(help="Same seed, same city.")] = 2026,
+    files: Annotated[Path, typer.Option(help="Where the department files are written.")] = Path(
+        "var/demo"
+    ),
+) -> None:
+    """Load the demo (fresh database only): departments, one account per role, and a city
+    whose departments send their files through the collection pipeline."""
+    from xinyong.demo.cli import run_demo
 
     try:
-        with database().writing() as session:
-            created = load_demo(session, cli_principal())
+        run_demo(
+            database(),
+            cli_principal(),
+            files,
+            persons=persons,
+            orgs=orgs,
+            records=records,
+            seed=seed,
+            out=out,
+            err=err,
+        )
     except XinyongError as exc:
         raise fail(exc.message) from exc
-    for account in created:
-        typer.echo(f"{account.username}\t{account.role.value}\t{account.department_code or '-'}")
-    if created:
-        err.print(f"demo accounts created; password for all: {DEMO_PASSWORD}")
-    else:
-        err.print("demo already loaded")
 
 
 def main() -> None:

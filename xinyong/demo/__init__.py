@@ -23,6 +23,7 @@ from xinyong.identity import service as identity
 from xinyong.identity.codes import CodeType
 from xinyong.identity.models import RelationRole, SubjectKind
 
+DEMO_CITY = "demo_city"
 DEMO_PASSWORD = "xinyong-demo-2026"  # noqa: S105 - demo only; refused outside demo mode
 
 
