@@ -26,16 +26,6 @@ from xinyong.identity.vectorised import (
 from xinyong.ingest.columns import ACTION, ACTIONS, ColumnMap
 from xinyong.ingest.readers import BAD_JSON, LINE
 
-DATE_FORMATS = (
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-    "%Y%m%d",
-    "%Y年%m月%d日",
-    "%Y.%m.%d",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-)
 EXCEL_EPOCH = date(1899, 12, 30)
 # Subject categories (行政相对人类别 code table): organisation, person, individual business.
 ORGANISATION, PERSON, INDIVIDUAL_BUSINESS = "1", "2", "3"
@@ -99,18 +89,22 @@ def _blank_to_null(expr: pl.Expr) -> pl.Expr:
 
 
 def parse_date(expr: pl.Expr) -> pl.Expr:
-    """Dates as people write them: 2024-03-05, 2024/3/5, 20240305, 2024年3月5日, Excel serials."""
+    """Dates as people write them: 2024-03-05, 2024/3/5, 2024.3.5, 20240305, 2024年3月5日,
+    with or without a time, or an Excel serial number — one parse per value."""
     text = clean_text(expr)
+    day_part = (
+        text.str.split_exact(" ", 1)
+        .struct.field("field_0")
+        .str.split_exact("T", 1)
+        .struct.field("field_0")
+    )
+    dashed = day_part.str.replace_all(r"[/.年月]", "-").str.replace(r"日$", "")
+    compact = dashed.str.replace(r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}")
+    parsed = compact.str.to_date("%Y-%m-%d", strict=False)
     serial = text.cast(pl.Int32, strict=False)
-    from_serial = pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)
-    parsed = [
-        text.str.to_datetime(f, strict=False).dt.date()
-        if "%H" in f
-        else text.str.to_date(f, strict=False)
-        for f in DATE_FORMATS
-    ]
+    from_serial = (pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)).cast(pl.Date)
     excel = pl.when(serial.is_between(1, 2_958_465) & (text.str.len_chars() <= 7)).then(from_serial)
-    return pl.coalesce([*parsed, excel])
+    return pl.coalesce([parsed, excel])
 
 
 def clean_text(expr: pl.Expr) -> pl.Expr:
@@ -228,8 +222,27 @@ class ChunkValidator:
             )
             checks.append(pl.when(number < 0).then(pl.lit(NEGATIVE)))
         if item.role in (FieldRole.AUTHORITY_USCC, FieldRole.SOURCE_USCC):
-            checks.append(pl.when(raw.is_not_null()).then(uscc_problem(value)))
+            checks.append(pl.when(raw.is_not_null()).then(pl.col(f"p:n:{item.code}")))
         return checks
+
+    def _code_problems(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """USCC and ID-number checks, computed once per distinct code (codes repeat a lot:
+        a department's own USCC is on every row) and joined back as ``p:<column>``."""
+        uscc_roles = (FieldRole.SUBJECT_USCC, FieldRole.AUTHORITY_USCC, FieldRole.SOURCE_USCC)
+        checks = [
+            (f"n:{f.code}", uscc_problem) for f in self.dataset.fields if f.role in uscc_roles
+        ]
+        checks += [
+            ("ric", lambda e: ric_problem(e, self.today)),
+            ("rep_ric", lambda e: ric_problem(e, self.today)),
+        ]
+        for column, problem in checks:
+            distinct = frame.select(pl.col(column).unique()).drop_nulls()
+            found = distinct.with_columns(problem(pl.col(column)).alias(f"p:{column}"))
+            frame = frame.join(
+                found, on=column, how="left", nulls_equal=False, maintain_order="left"
+            )
+        return frame
 
     def _subject(self) -> tuple[pl.Expr, pl.Expr, dict[str, list[pl.Expr]]]:
         """Subject kind and code type per row, and the messages about who the row is about."""
@@ -272,15 +285,14 @@ class ChunkValidator:
             messages.setdefault(uscc.code, []).extend(
                 [
                     pl.when(as_org & ~has_uscc).then(pl.lit(ORG_NEEDS_USCC)),
-                    pl.when(has_uscc & as_org).then(uscc_problem(pl.col(f"n:{uscc.code}"))),
+                    pl.when(has_uscc & as_org).then(pl.col(f"p:n:{uscc.code}")),
                 ]
             )
         if id_number is not None:
-            number = pl.col("ric")
             messages.setdefault(id_number.code, []).extend(
                 [
                     pl.when(as_person & ~has_id).then(pl.lit(PERSON_NEEDS_ID)),
-                    pl.when(as_person & has_id & is_ric).then(ric_problem(number, self.today)),
+                    pl.when(as_person & has_id & is_ric).then(pl.col("p:ric")),
                     pl.when(
                         as_person
                         & has_id
@@ -354,7 +366,7 @@ class ChunkValidator:
                     rep,
                     pl.when(
                         pl.col(rep.code).is_not_null() & (pl.col("rep_ric").str.len_chars() == 18)
-                    ).then(ric_problem(pl.col("rep_ric"), self.today)),
+                    ).then(pl.col("p:rep_ric")),
                 )
             )
         return found
@@ -381,6 +393,7 @@ class ChunkValidator:
                 "rep_ric"
             ),
         )
+        frame = self._code_problems(frame)
         withdraw = pl.col("action") == "withdraw"
         kind, code_type, subject_messages = self._subject()
         frame = frame.with_columns(kind.alias("subject_kind"), code_type.alias("code_type"))
@@ -420,24 +433,28 @@ class ChunkValidator:
             )
         )
 
+        # Every check is a plain column (null when fine); the per-row error list is built
+        # only for the few rows that have one.
+        frame = frame.with_columns(m.alias(f"m:{i}") for i, (_, m) in enumerate(entries))
+        messages = [f"m:{i}" for i in range(len(entries))]
+        bad = pl.any_horizontal(pl.col(m).is_not_null() for m in messages)
+        failed = frame.filter(bad)
         errors = pl.concat_list(
             [
                 pl.struct(
                     pl.lit(item.code).alias("field"),
                     pl.lit(item.name).alias("name"),
                     pl.col(item.code).alias("value"),
-                    message.alias("message"),
+                    pl.col(f"m:{i}").alias("message"),
                 )
-                for item, message in entries
+                for i, (item, _) in enumerate(entries)
             ]
         ).list.eval(pl.element().filter(pl.element().struct.field("message").is_not_null()))
-        frame = frame.with_columns(errors.alias("errors"))
-        bad = pl.col("errors").list.len() > 0
-        rejected = frame.filter(bad).select(
+        rejected = failed.select(
             LINE,
             "original",
             pl.format(
-                "[{}]", pl.col("errors").list.eval(pl.element().struct.json_encode()).list.join(",")
+                "[{}]", errors.list.eval(pl.element().struct.json_encode()).list.join(",")
             ).alias("errors"),
         )
         return Checked(self._accepted(frame.filter(~bad)), rejected)
