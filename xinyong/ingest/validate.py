@@ -8,6 +8,7 @@ code, and keyed by their business key, ready for the set-based store.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -229,7 +230,7 @@ class ChunkValidator:
         """USCC and ID-number checks, computed once per distinct code (codes repeat a lot:
         a department's own USCC is on every row) and joined back as ``p:<column>``."""
         uscc_roles = (FieldRole.SUBJECT_USCC, FieldRole.AUTHORITY_USCC, FieldRole.SOURCE_USCC)
-        checks = [
+        checks: list[tuple[str, Callable[[pl.Expr], pl.Expr]]] = [
             (f"n:{f.code}", uscc_problem) for f in self.dataset.fields if f.role in uscc_roles
         ]
         checks += [
