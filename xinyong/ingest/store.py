@@ -1,17 +1,20 @@
 # ruff: noqa: S608 - statements are assembled from module constants only; values are bound
 """Set-based storage of a validated chunk: subjects, records, revisions, relations, quarantine.
 
-A chunk is bulk-loaded into a temporary staging table (COPY on PostgreSQL, executemany on
-SQLite); everything else is a handful of SQL statements over that table, the same on both
-engines. No per-row ORM objects, no Python loop over the records table.
+The keys of a chunk are bulk-loaded into a narrow staging table (COPY on PostgreSQL,
+executemany on SQLite) and linked to subjects and existing records by a few SQL
+statements, the same on both engines. New records — nearly every row of a first load —
+then go straight into ``records`` in one bulk insert, so the wide data is written once.
+Rows whose key exists already are staged in full and applied (revision, withdrawal) by SQL.
+No per-row ORM objects, no Python loop over the records table.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -20,7 +23,9 @@ from sqlalchemy import Connection, text
 from xinyong.ingest.readers import LINE
 
 STAGE = "ingest_stage"
-STAGE_COLUMNS = (
+CHANGES = "ingest_changes"
+SEEN = "ingest_seen"  # every key this batch has brought so far, with its line
+KEY_COLUMNS = (
     "line",
     "business_key",
     "code_type",
@@ -29,32 +34,45 @@ STAGE_COLUMNS = (
     "subject_kind",
     "legacy_code",
     "birth_date",
-    "decision_date",
     "action",
-    "data",
-    "original",
     "rep_name",
     "rep_code",
 )
-STAGE_DDL = f"""
-CREATE TEMPORARY TABLE {STAGE} (
-    line BIGINT NOT NULL, business_key TEXT NOT NULL, code_type VARCHAR(32),
-    code VARCHAR(64), subject_name TEXT, subject_kind VARCHAR(32), legacy_code VARCHAR(64),
-    birth_date DATE, decision_date DATE, action VARCHAR(16) NOT NULL, data TEXT NOT NULL,
-    original TEXT NOT NULL, rep_name TEXT, rep_code VARCHAR(64),
-    subject_id BIGINT, record_id BIGINT, old_data TEXT, old_status VARCHAR(32)
-)"""
-SEEN = "ingest_seen"
-SEEN_DDL = f"CREATE TEMPORARY TABLE {SEEN} (business_key TEXT PRIMARY KEY, line BIGINT NOT NULL)"
-# The line that first brought a key in this batch (for the duplicate message).
-FIRST_LINE = f"(SELECT seen.line FROM {SEEN} seen WHERE seen.business_key = st.business_key)"
+CHANGE_COLUMNS = ("line", "record_id", "subject_id", "action", "decision_date", "data", "original")
+RECORD_COLUMNS = (
+    "dataset_code",
+    "dataset_version",
+    "business_key",
+    "subject_id",
+    "status",
+    "revision",
+    "decision_date",
+    "data",
+    "original",
+    "department_code",
+    "batch_id",
+    "line",
+    "received_at",
+)
+TABLES = {
+    STAGE: f"""CREATE TEMPORARY TABLE {STAGE} (
+        line BIGINT PRIMARY KEY, business_key TEXT NOT NULL, code_type VARCHAR(32),
+        code VARCHAR(64), subject_name TEXT, subject_kind VARCHAR(32), legacy_code VARCHAR(64),
+        birth_date DATE, action VARCHAR(16) NOT NULL, rep_name TEXT, rep_code VARCHAR(64),
+        subject_id BIGINT, record_id BIGINT, first_line BIGINT)""",
+    CHANGES: f"""CREATE TEMPORARY TABLE {CHANGES} (
+        line BIGINT PRIMARY KEY, record_id BIGINT NOT NULL, subject_id BIGINT,
+        action VARCHAR(16) NOT NULL, decision_date DATE, data TEXT NOT NULL,
+        original TEXT NOT NULL, old_data TEXT, old_status VARCHAR(32))""",
+    SEEN: f"CREATE TEMPORARY TABLE {SEEN} (business_key TEXT PRIMARY KEY, line BIGINT NOT NULL)",
+}
 MISSING_RECORD = "要撤销的记录不存在（按业务主键未找到）"
 DUPLICATE_IN_BATCH = "业务主键与第 {} 行重复"
 
 # A row changes its record when its data differ, or it revives or withdraws it.
 CHANGED = """(
-    (st.action = 'upsert' AND (st.data <> st.old_data OR st.old_status = 'withdrawn'))
-    OR (st.action = 'withdraw' AND st.old_status <> 'withdrawn')
+    (ch.action = 'upsert' AND (ch.data <> ch.old_data OR ch.old_status = 'withdrawn'))
+    OR (ch.action = 'withdraw' AND ch.old_status <> 'withdrawn')
 )"""
 
 
@@ -108,6 +126,8 @@ class ChunkStore:
         now: datetime,
     ) -> None:
         self.connection = connection
+        self._current = pl.DataFrame()
+        self.now = now
         self.params = {
             "batch": batch_id,
             "ds": dataset_code,
@@ -116,13 +136,13 @@ class ChunkStore:
             "now": now,
             "source": f"batch:{batch_id}",
         }
-        for table, ddl in ((STAGE, STAGE_DDL), (SEEN, SEEN_DDL)):
+        for table, ddl in TABLES.items():
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
             connection.execute(text(ddl))
 
     def close(self) -> None:
         """Drop the staging tables."""
-        for table in (STAGE, SEEN):
+        for table in TABLES:
             self.connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
 
     def _sql(self, statement: str, **extra: Any) -> Any:
@@ -147,25 +167,25 @@ class ChunkStore:
         counts = ChunkCounts()
         if accepted.is_empty():
             return counts
-        frame = accepted.select(pl.col(LINE).alias("line"), *STAGE_COLUMNS[1:])
-        bulk_insert(self.connection, STAGE, STAGE_COLUMNS, frame.iter_rows())
-        counts.rejected = self._reject_seen()
+        keys = accepted.select(pl.col(LINE).alias("line"), *KEY_COLUMNS[1:])
+        bulk_insert(self.connection, STAGE, KEY_COLUMNS, self._rows(keys))
+        self._current = accepted
+        counts.rejected = self._reject_duplicates()
         self._link()
-        counts.rejected += self._reject_unmatched()
-        tallies = self._sql(f"""
-            SELECT
-              SUM(CASE WHEN st.action = 'upsert' AND st.record_id IS NULL THEN 1 ELSE 0 END),
-              SUM(CASE WHEN st.record_id IS NOT NULL AND st.action = 'upsert' AND {CHANGED}
-                  THEN 1 ELSE 0 END),
-              SUM(CASE WHEN st.record_id IS NOT NULL AND st.action = 'withdraw' AND {CHANGED}
-                  THEN 1 ELSE 0 END),
-              COUNT(*)
-            FROM {STAGE} st""").one()
-        counts.new, counts.revised, counts.withdrawn = (int(v or 0) for v in tallies[:3])
-        counts.unchanged = int(tallies[3]) - counts.new - counts.revised - counts.withdrawn
-        self._keep_history()
-        self._apply_changes()
-        self._insert_new()
+        counts.rejected += self._reject_missing()
+        links = pl.DataFrame(
+            self._sql(f"SELECT line, subject_id, record_id FROM {STAGE}").all(),
+            schema={"line": pl.Int64, "subject_id": pl.Int64, "record_id": pl.Int64},
+            orient="row",
+        )
+        frame = accepted.rename({LINE: "line"}).join(links, on="line", how="inner")
+        fresh = frame.filter(pl.col("record_id").is_null())
+        counts.new = fresh.height
+        self._insert_new(fresh)
+        known = frame.filter(pl.col("record_id").is_not_null())
+        if not known.is_empty():
+            counts.revised, counts.withdrawn = self._apply_known(known)
+            counts.unchanged = known.height - counts.revised - counts.withdrawn
         self._relate_representatives()
         self._sql(f"DELETE FROM {STAGE}")
         return counts
@@ -184,17 +204,17 @@ class ChunkStore:
             UPDATE {STAGE} SET subject_id = s.id FROM subjects s
             WHERE s.code_type = {STAGE}.code_type AND s.code = {STAGE}.code""")
         self._sql(f"""
-            UPDATE {STAGE} SET record_id = r.id, old_data = r.data, old_status = r.status
+            UPDATE {STAGE} SET record_id = r.id
             FROM records r
             WHERE r.dataset_code = :ds AND r.business_key = {STAGE}.business_key""")
 
     def _reject(self, where: str, message: str) -> int:
-        """Quarantine the staged rows matching ``where``; ``message`` may use ``first``."""
-        rows = self._sql(
-            f"SELECT st.line, st.original, {FIRST_LINE} FROM {STAGE} st WHERE {where}"
-        ).all()
+        """Quarantine the staged rows matching ``where`` (``message`` may name first_line)."""
+        rows = self._sql(f"SELECT st.line, st.first_line FROM {STAGE} st WHERE {where}").all()
         if not rows:
             return 0
+        firsts = dict(rows)
+        originals = self._current.filter(pl.col(LINE).is_in(list(firsts))).select(LINE, "original")
         batch = self.params["batch"]
         bulk_insert(
             self.connection,
@@ -211,13 +231,13 @@ class ChunkStore:
                                 "field": "_key",
                                 "name": "业务主键",
                                 "value": None,
-                                "message": message.format(first),
+                                "message": message.format(firsts[line]),
                             }
                         ],
                         ensure_ascii=False,
                     ),
                 )
-                for line, original, first in rows
+                for line, original in originals.iter_rows()
             ],
         )
         self._sql(
@@ -225,52 +245,91 @@ class ChunkStore:
         )
         return len(rows)
 
-    def _reject_seen(self) -> int:
-        """Keys an earlier chunk of this batch already brought are duplicates."""
-        rejected = self._reject(
-            f"st.business_key IN (SELECT business_key FROM {SEEN})", DUPLICATE_IN_BATCH
-        )
+    def _reject_duplicates(self) -> int:
+        """A key an earlier chunk of this batch brought is a duplicate; remember the rest."""
+        self._sql(f"""UPDATE {STAGE} SET first_line = seen.line FROM {SEEN} seen
+                      WHERE seen.business_key = {STAGE}.business_key""")
+        rejected = self._reject("st.first_line IS NOT NULL", DUPLICATE_IN_BATCH)
         self._sql(f"INSERT INTO {SEEN} (business_key, line) SELECT business_key, line FROM {STAGE}")
         return rejected
 
-    def _reject_unmatched(self) -> int:
+    def _reject_missing(self) -> int:
         """A withdrawal must name a record that exists."""
         return self._reject("st.action = 'withdraw' AND st.record_id IS NULL", MISSING_RECORD)
 
-    def _keep_history(self) -> None:
-        """Copy every version about to be replaced into record_revisions."""
+    def _rows(self, frame: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
+        """A frame's rows for the DBAPI; SQLite gets dates as the ISO text SQLAlchemy stores."""
+        if self.connection.dialect.name == "sqlite":
+            frame = frame.with_columns(pl.col(pl.Date).cast(pl.String))
+        return frame.iter_rows()
+
+    def _insert_new(self, fresh: pl.DataFrame) -> None:
+        """New records straight into the table: the wide data is written once."""
+        p = self.params
+        now: datetime | str = self.now
+        if self.connection.dialect.name == "sqlite":  # as UTCDateTime stores it
+            now = self.now.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        values = fresh.filter(pl.col("action") == "upsert").select(
+            "business_key", "subject_id", "decision_date", "data", "original", "line"
+        )
+        bulk_insert(
+            self.connection,
+            "records",
+            RECORD_COLUMNS,
+            (
+                (
+                    p["ds"],
+                    p["version"],
+                    key,
+                    subject,
+                    "active",
+                    1,
+                    decided,
+                    data,
+                    original,
+                    p["dept"],
+                    p["batch"],
+                    line,
+                    now,
+                )
+                for key, subject, decided, data, original, line in self._rows(values)
+            ),
+        )
+
+    def _apply_known(self, known: pl.DataFrame) -> tuple[int, int]:
+        """Revisions and withdrawals of existing records; returns (revised, withdrawn)."""
+        bulk_insert(
+            self.connection, CHANGES, CHANGE_COLUMNS, self._rows(known.select(*CHANGE_COLUMNS))
+        )
+        self._sql(f"""
+            UPDATE {CHANGES} SET old_data = r.data, old_status = r.status
+            FROM records r WHERE r.id = {CHANGES}.record_id""")
+        revised, withdrawn = self._sql(f"""
+            SELECT SUM(CASE WHEN ch.action = 'upsert' AND {CHANGED} THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN ch.action = 'withdraw' AND {CHANGED} THEN 1 ELSE 0 END)
+            FROM {CHANGES} ch""").one()
         self._sql(f"""
             INSERT INTO record_revisions (record_id, revision, status, dataset_version,
                 decision_date, data, original, department_code, batch_id, line, received_at,
                 superseded_by_batch)
             SELECT r.id, r.revision, r.status, r.dataset_version, r.decision_date, r.data,
                    r.original, r.department_code, r.batch_id, r.line, r.received_at, :batch
-            FROM records r JOIN {STAGE} st ON st.record_id = r.id
+            FROM records r JOIN {CHANGES} ch ON ch.record_id = r.id
             WHERE {CHANGED}""")
-
-    def _apply_changes(self) -> None:
-        """New revisions and withdrawals of existing records."""
         self._sql(f"""
             UPDATE records SET
-                data = CASE WHEN st.action = 'withdraw' THEN records.data ELSE st.data END,
-                original = st.original,
-                subject_id = COALESCE(st.subject_id, records.subject_id),
-                decision_date = CASE WHEN st.action = 'withdraw' THEN records.decision_date
-                                     ELSE st.decision_date END,
-                status = CASE WHEN st.action = 'withdraw' THEN 'withdrawn' ELSE 'active' END,
+                data = CASE WHEN ch.action = 'withdraw' THEN records.data ELSE ch.data END,
+                original = ch.original,
+                subject_id = COALESCE(ch.subject_id, records.subject_id),
+                decision_date = CASE WHEN ch.action = 'withdraw' THEN records.decision_date
+                                     ELSE ch.decision_date END,
+                status = CASE WHEN ch.action = 'withdraw' THEN 'withdrawn' ELSE 'active' END,
                 revision = records.revision + 1, dataset_version = :version,
-                department_code = :dept, batch_id = :batch, line = st.line, received_at = :now
-            FROM {STAGE} st
-            WHERE records.id = st.record_id AND {CHANGED}""")
-
-    def _insert_new(self) -> None:
-        self._sql(f"""
-            INSERT INTO records (dataset_code, dataset_version, business_key, subject_id, status,
-                revision, decision_date, data, original, department_code, batch_id, line,
-                received_at)
-            SELECT :ds, :version, business_key, subject_id, 'active', 1, decision_date, data,
-                   original, :dept, :batch, line, :now
-            FROM {STAGE} WHERE record_id IS NULL AND action = 'upsert'""")
+                department_code = :dept, batch_id = :batch, line = ch.line, received_at = :now
+            FROM {CHANGES} ch
+            WHERE records.id = ch.record_id AND {CHANGED}""")
+        self._sql(f"DELETE FROM {CHANGES}")
+        return int(revised or 0), int(withdrawn or 0)
 
     def _relate_representatives(self) -> None:
         """An organisation's legal representative becomes a subject and a relation (落实到人)."""
