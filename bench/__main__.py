@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bench import audit, identity
+from bench import audit, identity, ingest
 from bench.common import report
 
 if __name__ == "__main__":
-    results = identity.run() + audit.run()
+    results = identity.run() + audit.run() + ingest.run()
     report(results)

@@ -28,6 +28,12 @@ from xinyong.ingest.service import Submission, ingest
 from xinyong.ingest.store import RECORD_COLUMNS, bulk_insert
 from xinyong.ingest.validate import ChunkValidator
 
+FOREIGN_KEYS = (
+    ("dataset_code", "catalog_datasets (code)"),
+    ("subject_id", "subjects (id)"),
+    ("department_code", "departments (code)"),
+    ("batch_id", "batches (id)"),
+)
 ACTOR = Principal(kind="cli", id=None, name="bench", role=Role.PLATFORM_ADMIN)
 DEPARTMENT = ("SCJG", "示范市市场监督管理局", "11440100666055569B")
 
@@ -73,22 +79,44 @@ def run_bare(database: Database, path: Path) -> dict[str, float]:
         dataset, get_catalog().code_tables, map_columns(headers(source), dataset), date.today()
     )
     frames = [validator.check(chunk).accepted for chunk in chunks(source, 100_000)]
+    with database.writing() as session:  # the subject and batch the rows point to
+        session.execute(
+            text(
+                "INSERT INTO subjects (id, code_type, code, name, kind, created_at, updated_at) "
+                "VALUES (1, 'uscc', '91110000600037341L', '基准', 'organisation', :now, :now)"
+            ),
+            {"now": utcnow()},
+        )
+        session.execute(
+            text(
+                "INSERT INTO batches (id, dataset_code, dataset_version, department_code, "
+                "submitted_by, channel, file_name, file_format, file_sha256, file_bytes, status, "
+                "rows_read, rows_accepted, rows_rejected, rows_new, rows_revised, rows_unchanged, "
+                "rows_withdrawn, unknown_columns, received_at, duration_ms) VALUES (1, 'XZCF', 1, "
+                "'SCJG', 'bench', 'cli', 'bench', 'csv', '', 0, 'completed', 0, 0, 0, 0, 0, 0, 0, "
+                "'[]', :now, 0)"
+            ),
+            {"now": utcnow()},
+        )
     rows = sum(f.height for f in frames)
     now = utcnow()
     sqlite = database.engine.dialect.name == "sqlite"
     stamp: object = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
     with database.writing() as session:
         connection = session.connection()
-        # The same table as records, indexes included: the cost storage cannot avoid.
+        # A copy of records with the same indexes and foreign keys: the cost that storing
+        # these rows cannot avoid, whatever the pipeline does before.
         if sqlite:
-            connection.execute(text("CREATE TABLE bare AS SELECT * FROM records WHERE 1 = 0"))
-            connection.execute(
-                text("CREATE UNIQUE INDEX bare_key ON bare (dataset_code, business_key)")
-            )
-            connection.execute(text("CREATE INDEX bare_subject ON bare (subject_id)"))
-            connection.execute(text("CREATE INDEX bare_batch ON bare (batch_id)"))
+            for (ddl,) in connection.execute(
+                text("SELECT sql FROM sqlite_master WHERE tbl_name = 'records' AND sql IS NOT NULL")
+            ):
+                connection.execute(text(ddl.replace("records", "bare")))
         else:
             connection.execute(text("CREATE TABLE bare (LIKE records INCLUDING ALL)"))
+            for column, target in FOREIGN_KEYS:
+                connection.execute(
+                    text(f"ALTER TABLE bare ADD FOREIGN KEY ({column}) REFERENCES {target}")
+                )
     started = time.perf_counter()
     with database.writing() as session:
         connection = session.connection()

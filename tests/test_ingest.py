@@ -385,3 +385,25 @@ def test_the_error_report_can_be_corrected_and_sent_back(
     again = submit(db, fixed, department)
     assert (again.rows_new, again.rows_rejected) == (1, 0)
     assert json.loads(again.unknown_columns) == []
+
+
+def test_a_quoted_field_may_span_lines_and_lines_are_counted_right(
+    db: Database, department: str, tmp_path: Path
+) -> None:
+    rows = [company_row(1, 违法事实="第一行\n第二行"), person_row(2, 证件号码="36042619910102009X")]
+    batch = submit(db, write_csv(tmp_path / "p.csv", rows), department)
+    assert (batch.rows_new, batch.rows_rejected) == (1, 1)
+    # The first record spans lines 2-3, so the second starts on line 4.
+    assert messages(db, batch) == ["第 4 行 证件号码: 校验位错误，应为 3"]
+    with db.reading() as session:
+        assert json.loads(session.scalar(select(Record.data)) or "{}")["CF_SY"] == "第一行\n第二行"
+
+
+def test_an_unbalanced_quote_makes_the_file_unreadable(
+    db: Database, department: str, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "p.csv", [company_row(1)])
+    path.write_text(path.read_text(encoding="utf-8") + '"未闭合的引号,x\n', encoding="utf-8")
+    with pytest.raises(UnreadableFile):
+        submit(db, path, department)
+    assert count(db, Record) == 0

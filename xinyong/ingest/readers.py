@@ -5,7 +5,9 @@ Lines — as a stream of string-typed Polars chunks with the file's line number 
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
+import io
 import json
 import shutil
 from collections.abc import Iterator
@@ -133,7 +135,8 @@ def open_source(
 def headers(source: Source) -> list[str]:
     """The column headers as they stand in the file."""
     if source.format == "csv":
-        return list(pl.scan_csv(source.path, infer_schema=False, n_rows=0).collect_schema())
+        with source.path.open("rb") as handle:
+            return headers_of(handle.readline())
     if source.format == "xlsx":
         return list(_read_xlsx(source).columns)
     with source.path.open(encoding="utf-8") as handle:
@@ -172,24 +175,75 @@ def _as_strings(frame: pl.DataFrame) -> pl.DataFrame:
 def chunks(source: Source, size: int) -> Iterator[pl.DataFrame]:
     """The rows as string columns plus ``_line`` (the line in the file; header is line 1)."""
     if source.format == "csv":
-        lazy = pl.scan_csv(
-            source.path,
-            infer_schema=False,
-            row_index_name=LINE,
-            row_index_offset=2,
-            truncate_ragged_lines=True,
-            missing_columns="insert",
-        )
-        try:
-            yield from lazy.collect_batches(chunk_size=size)
-        except pl.exceptions.PolarsError as exc:
-            raise UnreadableFile(f"CSV 文件格式有误：{exc}") from exc
+        yield from _csv_chunks(source.path, size)
     elif source.format == "xlsx":
         frame = _as_strings(_read_xlsx(source)).with_row_index(LINE, offset=2)
         for start in range(0, frame.height, size):
             yield frame.slice(start, size)
     else:
         yield from _jsonl_chunks(source.path, size)
+
+
+def _csv_frame(names: list[str], records: list[bytes], lines: list[int]) -> pl.DataFrame:
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(b"".join(records)),
+            has_header=False,
+            new_columns=names,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise UnreadableFile(f"CSV 文件格式有误（第 {lines[0]} 行起）：{exc}") from exc
+    if frame.height != len(records):
+        raise UnreadableFile(f"CSV 文件格式有误：第 {lines[0]} 行起的引号不成对")
+    return frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
+
+
+def _csv_chunks(path: Path, size: int) -> Iterator[pl.DataFrame]:
+    """Records of ``size`` rows at a time, read without mapping the whole file: memory stays
+    flat whatever the file's size. A quoted field may span lines; ``_line`` is the physical
+    line where its record starts."""
+    with path.open("rb") as handle:
+        names = headers_of(handle.readline())
+        records: list[bytes] = []
+        lines: list[int] = []
+        pending, start, quotes = b"", 0, 0
+        for number, raw in enumerate(handle, start=2):
+            if not pending:
+                start = number
+            pending += raw
+            quotes += raw.count(b'"')
+            if quotes % 2:
+                continue  # inside a quoted field that goes on to the next line
+            if not raw.endswith(b"\n"):
+                pending += b"\n"
+            if pending.strip():
+                records.append(pending)
+                lines.append(start)
+            pending, quotes = b"", 0
+            if len(records) >= size:
+                yield _csv_frame(names, records, lines)
+                records, lines = [], []
+        if pending.strip():
+            records.append(pending if pending.endswith(b"\n") else pending + b"\n")
+            lines.append(start)
+        if records:
+            yield _csv_frame(names, records, lines)
+
+
+def headers_of(first_line: bytes) -> list[str]:
+    """The header row of a UTF-8 CSV, parsed as CSV (headers may be quoted)."""
+    text = first_line.decode("utf-8").rstrip("\r\n")
+    row = next(csv.reader([text]), [])
+    if not row or not any(cell.strip() for cell in row):
+        raise UnreadableFile("文件第一行应为表头")
+    seen: dict[str, int] = {}
+    names = []
+    for cell in row:  # Polars needs distinct column names; duplicates are reported later
+        seen[cell] = seen.get(cell, 0) + 1
+        names.append(cell if seen[cell] == 1 else f"{cell}#{seen[cell]}")
+    return names
 
 
 BAD_JSON = "_bad_json"

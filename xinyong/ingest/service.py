@@ -26,7 +26,7 @@ from xinyong.ingest.readers import chunks, headers, open_source
 from xinyong.ingest.store import ChunkCounts, ChunkStore
 from xinyong.ingest.validate import ChunkValidator
 
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 25_000  # small enough to keep memory flat, large enough for set-based SQL
 # Who may submit for a department other than their own.
 CENTRAL_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.REVIEWER})
 
