@@ -24,7 +24,6 @@ from xinyong.ingest.readers import LINE
 
 STAGE = "ingest_stage"
 CHANGES = "ingest_changes"
-SEEN = "ingest_seen"  # every key this batch has brought so far, with its line
 KEY_COLUMNS = (
     "line",
     "business_key",
@@ -64,7 +63,6 @@ TABLES = {
         line BIGINT PRIMARY KEY, record_id BIGINT NOT NULL, subject_id BIGINT,
         action VARCHAR(16) NOT NULL, decision_date DATE, data TEXT NOT NULL,
         original TEXT NOT NULL, old_data TEXT, old_status VARCHAR(32))""",
-    SEEN: f"CREATE TEMPORARY TABLE {SEEN} (business_key TEXT PRIMARY KEY, line BIGINT NOT NULL)",
 }
 MISSING_RECORD = "要撤销的记录不存在（按业务主键未找到）"
 DUPLICATE_IN_BATCH = "业务主键与第 {} 行重复"
@@ -170,9 +168,9 @@ class ChunkStore:
         keys = accepted.select(pl.col(LINE).alias("line"), *KEY_COLUMNS[1:])
         bulk_insert(self.connection, STAGE, KEY_COLUMNS, self._rows(keys))
         self._current = accepted
-        counts.rejected = self._reject_duplicates()
-        self._link()
-        counts.rejected += self._reject_missing()
+        self._match_records()
+        counts.rejected = self._reject_duplicates() + self._reject_missing()
+        self._link_subjects()
         links = pl.DataFrame(
             self._sql(f"SELECT line, subject_id, record_id FROM {STAGE}").all(),
             schema={"line": pl.Int64, "subject_id": pl.Int64, "record_id": pl.Int64},
@@ -190,8 +188,16 @@ class ChunkStore:
         self._sql(f"DELETE FROM {STAGE}")
         return counts
 
-    def _link(self) -> None:
-        """Create missing subjects; attach subject and existing record to each staged row."""
+    def _match_records(self) -> None:
+        """Attach the existing record of each staged key; note keys this batch stored already."""
+        self._sql(f"""
+            UPDATE {STAGE} SET record_id = r.id,
+                               first_line = CASE WHEN r.batch_id = :batch THEN r.line END
+            FROM records r
+            WHERE r.dataset_code = :ds AND r.business_key = {STAGE}.business_key""")
+
+    def _link_subjects(self) -> None:
+        """Create missing subjects and attach each staged row's subject."""
         self._sql(f"""
             INSERT INTO subjects (code_type, code, name, kind, legacy_code, birth_date,
                                   created_at, updated_at)
@@ -203,10 +209,6 @@ class ChunkStore:
         self._sql(f"""
             UPDATE {STAGE} SET subject_id = s.id FROM subjects s
             WHERE s.code_type = {STAGE}.code_type AND s.code = {STAGE}.code""")
-        self._sql(f"""
-            UPDATE {STAGE} SET record_id = r.id
-            FROM records r
-            WHERE r.dataset_code = :ds AND r.business_key = {STAGE}.business_key""")
 
     def _reject(self, where: str, message: str) -> int:
         """Quarantine the staged rows matching ``where`` (``message`` may name first_line)."""
@@ -246,12 +248,9 @@ class ChunkStore:
         return len(rows)
 
     def _reject_duplicates(self) -> int:
-        """A key an earlier chunk of this batch brought is a duplicate; remember the rest."""
-        self._sql(f"""UPDATE {STAGE} SET first_line = seen.line FROM {SEEN} seen
-                      WHERE seen.business_key = {STAGE}.business_key""")
-        rejected = self._reject("st.first_line IS NOT NULL", DUPLICATE_IN_BATCH)
-        self._sql(f"INSERT INTO {SEEN} (business_key, line) SELECT business_key, line FROM {STAGE}")
-        return rejected
+        """A key an earlier chunk of this batch stored or revised is a duplicate. (A repeat of
+        a row that changed nothing is simply unchanged again.)"""
+        return self._reject("st.first_line IS NOT NULL", DUPLICATE_IN_BATCH)
 
     def _reject_missing(self) -> int:
         """A withdrawal must name a record that exists."""
