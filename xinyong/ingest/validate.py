@@ -59,22 +59,6 @@ BAD_ACTION = "「{}」不是有效的操作类型，可填：新增、变更、�
 BAD_JSON_ROW = "该行不是有效的 JSON 对象"
 DUPLICATE = "业务主键与第 {} 行重复"
 
-OUTPUT_COLUMNS = (
-    "business_key",
-    "code_type",
-    "code",
-    "subject_name",
-    "subject_kind",
-    "legacy_code",
-    "birth_date",
-    "decision_date",
-    "action",
-    "data",
-    "original",
-    "rep_name",
-    "rep_code",
-)
-
 
 @dataclass(frozen=True)
 class Checked:
