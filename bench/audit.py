@@ -5,26 +5,17 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, insert
 
-from bench.common import Result, postgres_url, rate
+from bench.common import Result, fresh_engine, postgres_url, rate
 from xinyong.audit import service as audit
 from xinyong.audit.models import AuditEntry
 from xinyong.core import migrate
-from xinyong.core.db import Database, create_db_engine, utcnow
+from xinyong.core.db import Database, utcnow
 from xinyong.core.security import Principal, Role
 
 COUNT = 5_000
 ACTOR = Principal(kind="cli", id=None, name="bench", role=Role.PLATFORM_ADMIN)
-
-
-def _fresh(engine: Engine) -> Engine:
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    migrate.upgrade(engine)
-    return engine
 
 
 def _appends(database: Database) -> None:
@@ -60,7 +51,8 @@ def _bare(database: Database, offset: list[int]) -> None:
 
 
 def _measure(label: str, engine: Engine) -> Result:
-    database = Database.from_engine(_fresh(engine))
+    migrate.upgrade(engine)
+    database = Database.from_engine(engine)
     offset = [0]
     baseline = rate(COUNT, lambda: _bare(database, offset))
     figure = rate(COUNT, lambda: _appends(database))
@@ -77,8 +69,8 @@ def _measure(label: str, engine: Engine) -> Result:
 def run() -> list[Result]:
     """Audit appends per second on SQLite and (when available) PostgreSQL."""
     with tempfile.TemporaryDirectory() as tmp:
-        results = [_measure("SQLite", create_db_engine(f"sqlite:///{Path(tmp) / 'bench.db'}"))]
+        results = [_measure("SQLite", fresh_engine(f"sqlite:///{Path(tmp) / 'bench.db'}"))]
     url = postgres_url()
     if url:
-        results.append(_measure("PostgreSQL", create_db_engine(url)))
+        results.append(_measure("PostgreSQL", fresh_engine(url)))
     return results

@@ -6,9 +6,13 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine, text
+
+from xinyong.core.db import create_db_engine
 
 POSTGRES_ENV = "XINYONG_TEST_POSTGRES_URL"
 
@@ -57,3 +61,19 @@ def report(results: list[Result]) -> None:
             f"{r.ratio:.2f}",
         )
     Console(width=140).print(table)
+
+
+def fresh_engine(url: str) -> Engine:
+    """An engine on an empty schema (PostgreSQL's public schema dropped and recreated)."""
+    engine = create_db_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    return engine
+
+
+def remove_sqlite_files(folder: Path, name: str) -> None:
+    """Delete a SQLite database and its WAL/SHM files, so the next run starts empty."""
+    for leftover in folder.glob(f"{name}*"):
+        leftover.unlink()

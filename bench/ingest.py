@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.common import Result, postgres_url
+from bench.common import Result, postgres_url, remove_sqlite_files
 from bench.penalties import penalty_file
 
 ROWS = int(os.environ.get("BENCH_INGEST_ROWS", "1000000"))
@@ -44,11 +44,9 @@ def run() -> list[Result]:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for label, url in _engines(Path(tmp)):
-            for leftover in Path(tmp).glob("ingest.db*"):
-                leftover.unlink()
+            remove_sqlite_files(Path(tmp), "ingest.db")
             ingest = _run("ingest", url, big)
-            for leftover in Path(tmp).glob("ingest.db*"):
-                leftover.unlink()
+            remove_sqlite_files(Path(tmp), "ingest.db")
             bare = _run("bare", url, big)
             results.append(
                 Result(
@@ -60,8 +58,7 @@ def run() -> list[Result]:
                 )
             )
             if label == "SQLite":
-                for leftover in Path(tmp).glob("ingest.db*"):
-                    leftover.unlink()
+                remove_sqlite_files(Path(tmp), "ingest.db")
                 smaller = _run("ingest", url, small)
                 results.append(
                     Result(

@@ -15,11 +15,11 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import text
 
+from bench.common import fresh_engine
 from xinyong.accounts.models import Department
 from xinyong.catalog.loader import get_catalog
-from xinyong.catalog.service import sync_catalog
-from xinyong.core import migrate
-from xinyong.core.db import Database, create_db_engine, utcnow
+from xinyong.catalog.service import migrate_and_sync
+from xinyong.core.db import Database, utcnow
 from xinyong.core.security import Principal, Role
 from xinyong.ingest.columns import map_columns
 from xinyong.ingest.models import Channel
@@ -40,15 +40,9 @@ DEPARTMENT = ("SCJG", "示范市市场监督管理局", "11440100666055569B")
 
 def prepare(url: str) -> Database:
     """A fresh, migrated database with the catalog and the submitting department."""
-    engine = create_db_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    migrate.upgrade(engine)
-    database = Database.from_engine(engine)
+    database = Database.from_engine(fresh_engine(url))
+    migrate_and_sync(database, get_catalog())
     with database.writing() as session:
-        sync_catalog(session, get_catalog())
         session.add(Department(code=DEPARTMENT[0], name=DEPARTMENT[1], uscc=DEPARTMENT[2]))
     return database
 

@@ -14,8 +14,7 @@ from sqlalchemy import Engine, text
 from tests.factories import Factory
 from xinyong.app import create_app
 from xinyong.catalog.loader import get_catalog
-from xinyong.catalog.service import sync_catalog
-from xinyong.core import migrate
+from xinyong.catalog.service import migrate_and_sync
 from xinyong.core.db import Database, create_db_engine
 from xinyong.core.settings import Settings
 
@@ -49,9 +48,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     """A migrated engine per backend, made once per test session."""
     backend: str = request.param
     created = _fresh_engine(backend, tmp_path_factory.mktemp(backend))
-    migrate.upgrade(created)
-    with Database.from_engine(created).writing() as session:
-        sync_catalog(session, get_catalog())  # as `xinyong db upgrade` does
+    migrate_and_sync(Database.from_engine(created), get_catalog())  # as `xinyong db upgrade`
     return created
 
 

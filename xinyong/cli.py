@@ -93,13 +93,11 @@ def serve(
 def db_upgrade() -> None:
     """Create or migrate the database to the newest schema and sync the catalog."""
     from xinyong.catalog.loader import get_catalog
-    from xinyong.catalog.service import sync_catalog
+    from xinyong.catalog.service import migrate_and_sync
     from xinyong.core import migrate
 
     db = database()
-    migrate.upgrade(db.engine)
-    with db.writing() as session:
-        report = sync_catalog(session, get_catalog(settings().catalog_dir))
+    report = migrate_and_sync(db, get_catalog(settings().catalog_dir))
     out.print(
         f"schema at {migrate.current_revision(db)}; catalog: "
         f"{len(report.added)} added, {len(report.upgraded)} upgraded, "

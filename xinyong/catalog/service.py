@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.models import CatalogDataset, CatalogDatasetVersion
 from xinyong.catalog.schemas import DatasetOut
-from xinyong.core.db import utcnow
+from xinyong.core import migrate
+from xinyong.core.db import Database, utcnow
 from xinyong.core.errors import ConfigurationError, NotFound
 
 
@@ -95,3 +96,10 @@ def describe_dataset(catalog: Catalog, code: str) -> DatasetOut:
         dataset=dataset,
         code_tables=[catalog.code_tables[t] for t in tables],
     )
+
+
+def migrate_and_sync(database: Database, catalog: Catalog) -> SyncReport:
+    """What ``xinyong db upgrade`` does: migrate the schema to head, then sync the catalog."""
+    migrate.upgrade(database.engine)
+    with database.writing() as session:
+        return sync_catalog(session, catalog)

@@ -124,7 +124,6 @@ class ChunkStore:
         now: datetime,
     ) -> None:
         self.connection = connection
-        self._current = pl.DataFrame()
         self.now = now
         self.params = {
             "batch": batch_id,
@@ -167,9 +166,8 @@ class ChunkStore:
             return counts
         keys = accepted.select(pl.col(LINE).alias("line"), *KEY_COLUMNS[1:])
         bulk_insert(self.connection, STAGE, KEY_COLUMNS, self._rows(keys))
-        self._current = accepted
         self._match_records()
-        counts.rejected = self._reject_duplicates() + self._reject_missing()
+        counts.rejected = self._reject_duplicates(accepted) + self._reject_missing(accepted)
         self._link_subjects()
         links = pl.DataFrame(
             self._sql(f"SELECT line, subject_id, record_id FROM {STAGE}").all(),
@@ -213,13 +211,13 @@ class ChunkStore:
             UPDATE {STAGE} SET subject_id = s.id FROM subjects s
             WHERE s.code_type = {STAGE}.code_type AND s.code = {STAGE}.code""")
 
-    def _reject(self, where: str, message: str) -> int:
+    def _reject(self, accepted: pl.DataFrame, where: str, message: str) -> int:
         """Quarantine the staged rows matching ``where`` (``message`` may name first_line)."""
         rows = self._sql(f"SELECT st.line, st.first_line FROM {STAGE} st WHERE {where}").all()
         if not rows:
             return 0
         firsts = dict(rows)
-        originals = self._current.filter(pl.col(LINE).is_in(list(firsts))).select(LINE, "original")
+        originals = accepted.filter(pl.col(LINE).is_in(list(firsts))).select(LINE, "original")
         batch = self.params["batch"]
         bulk_insert(
             self.connection,
@@ -250,14 +248,16 @@ class ChunkStore:
         )
         return len(rows)
 
-    def _reject_duplicates(self) -> int:
+    def _reject_duplicates(self, accepted: pl.DataFrame) -> int:
         """A key an earlier chunk of this batch stored or revised is a duplicate. (A repeat of
         a row that changed nothing is simply unchanged again.)"""
-        return self._reject("st.first_line IS NOT NULL", DUPLICATE_IN_BATCH)
+        return self._reject(accepted, "st.first_line IS NOT NULL", DUPLICATE_IN_BATCH)
 
-    def _reject_missing(self) -> int:
+    def _reject_missing(self, accepted: pl.DataFrame) -> int:
         """A withdrawal must name a record that exists."""
-        return self._reject("st.action = 'withdraw' AND st.record_id IS NULL", MISSING_RECORD)
+        return self._reject(
+            accepted, "st.action = 'withdraw' AND st.record_id IS NULL", MISSING_RECORD
+        )
 
     def _rows(self, frame: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
         """A frame's rows for the DBAPI; SQLite gets dates as the ISO text SQLAlchemy stores."""
