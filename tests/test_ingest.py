@@ -19,6 +19,7 @@ from xinyong.core.security import Principal, Role
 from xinyong.identity.models import Subject, SubjectRelation
 from xinyong.ingest.columns import MissingColumns
 from xinyong.ingest.models import Batch, BatchStatus, Channel, Record, RecordRevision, RejectedRow
+from xinyong.ingest.provenance import original_row
 from xinyong.ingest.readers import UnreadableFile
 from xinyong.ingest.schemas import RejectedRowOut
 from xinyong.ingest.service import Submission, ingest
@@ -90,8 +91,11 @@ def test_a_clean_file_is_stored_with_subjects_and_representatives(
         assert record is not None
         assert record.department_code == department
         assert record.batch_id == batch.id
-        assert json.loads(record.original)["行政处罚决定书文号"] == "示市监罚〔2025〕1号"
+        assert original_row(session, record) == {
+            k: v or None for k, v in company_row(1).items()
+        }
         assert json.loads(record.data)["CF_XDR_LB"] == "1"
+        assert "CF_XDR_ZJHM" not in json.loads(record.data)  # blank fields are left out
         assert record.decision_date == date(2025, 6, 1)
         kinds = dict(
             session.execute(
@@ -192,6 +196,35 @@ def test_rejected_rows_are_kept_with_reasons_a_clerk_can_act_on(
     assert any(m.startswith("第 8 行 处罚决定日期: 「32/13/2025」不是有效日期") for m in found)
 
 
+def test_the_original_row_comes_back_exactly_as_sent(
+    db: Database, department: str, tmp_path: Path
+) -> None:
+    """Records store only what differs from their normalised data; the row as sent,
+    spaces, full width, other date formats and the control column included, is rebuilt."""
+    messy = company_row(
+        1,
+        行政相对人名称=" 示范贸易有限公司１ ",
+        处罚决定日期="2025年6月1日",
+        公示截止期="20260601",
+        **{"罚款金额（万元）": "5", "操作类型": "新增", "违法事实": 'a "quoted"\\ fact'},
+    )
+    submit(db, write_csv(tmp_path / "a.csv", [messy]), department)
+    revised = company_row(1, **{"罚款金额（万元）": " 8 "})
+    submit(db, write_csv(tmp_path / "b.csv", [revised]), department)
+    with db.reading() as session:
+        record = session.scalars(select(Record)).one()
+        old = session.scalars(select(RecordRevision)).one()
+        assert original_row(session, old) == {k: v or None for k, v in messy.items()}
+        assert original_row(session, record) == {k: v or None for k, v in revised.items()}
+        assert json.loads(old.original) == {
+            "行政相对人名称": " 示范贸易有限公司１ ",
+            "行政相对人类别": "法人及非法人组织",
+            "处罚决定日期": "2025年6月1日",
+            "公示截止期": "20260601",
+            "操作类型": "新增",
+        }
+
+
 def test_unknown_columns_are_reported_not_kept(
     db: Database, department: str, tmp_path: Path
 ) -> None:
@@ -199,7 +232,9 @@ def test_unknown_columns_are_reported_not_kept(
     batch = submit(db, write_csv(tmp_path / "p.csv", [row]), department)
     assert json.loads(batch.unknown_columns) == ["内部备注"]
     with db.reading() as session:
-        assert "内部备注" not in (session.scalar(select(Record.data)) or "")
+        record = session.scalars(select(Record)).one()
+        assert "内部备注" not in record.data + record.original
+        assert "内部备注" not in original_row(session, record)
 
 
 def test_missing_required_columns_refuse_the_file(
@@ -278,6 +313,10 @@ def test_a_row_marked_for_withdrawal_withdraws_the_record(
         statuses = dict(session.execute(select(Record.line, Record.status)).all())
         assert sorted(s.value for s in statuses.values()) == ["active", "withdrawn"]
         assert session.scalar(select(func.count()).select_from(RecordRevision)) == 1
+        withdrawn = session.scalars(select(Record).where(Record.status == "withdrawn")).one()
+        assert json.loads(withdrawn.data)["CF_NR_FK"] == "5"  # what was withdrawn stays readable
+        sent = original_row(session, withdrawn)
+        assert sent == {h: key_only.get(h) for h in [*HEADERS, "操作类型"]}
 
 
 def test_duplicates_within_a_batch_are_caught_across_chunks(

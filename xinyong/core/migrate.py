@@ -56,5 +56,13 @@ def is_current(database: Database) -> bool:
 
 
 def new_revision(engine: Engine, message: str) -> None:
-    """Autogenerate a revision from the model changes (for developers)."""
-    command.revision(alembic_config(engine), message=message, autogenerate=True)
+    """Autogenerate a revision from the model changes (for developers), numbered after the
+    newest one (0001, 0002, ...) so the files read in order."""
+    head = head_revision(engine)
+    number = int(head) + 1 if head and head.isdigit() else 1
+    command.revision(
+        alembic_config(engine),
+        message=message,
+        autogenerate=True,
+        rev_id=f"{number:04d}",
+    )

@@ -48,6 +48,8 @@ class ColumnMap:
     fields: dict[str, str] = field(default_factory=dict)  # file header -> field code
     action: str | None = None  # file header of the control column
     unknown: list[str] = field(default_factory=list)
+    # The columns a record keeps, in file order: (header, field code; None for the control).
+    kept: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 def map_columns(headers: list[str], dataset: Dataset) -> ColumnMap:
@@ -64,6 +66,7 @@ def map_columns(headers: list[str], dataset: Dataset) -> ColumnMap:
         key = normalise_header(header)
         if key in actions:
             mapping.action = header
+            mapping.kept.append((header, None))
             continue
         if key in ignored:
             continue
@@ -78,6 +81,7 @@ def map_columns(headers: list[str], dataset: Dataset) -> ColumnMap:
             )
         seen[code] = header
         mapping.fields[header] = code
+        mapping.kept.append((header, code))
     missing = [f for f in dataset.fields if f.required and f.code not in seen]
     if missing:
         names = "、".join(f"{f.name}（{f.code}）" for f in missing)

@@ -64,6 +64,10 @@ class Batch(Base):
     rows_unchanged: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_withdrawn: Mapped[int] = mapped_column(BigInteger, default=0)
     unknown_columns: Mapped[str] = mapped_column(Text, default="[]")
+    # The catalogued columns of the file in order, [[header, field code or null]] (JSON):
+    # with a record's data and differences they rebuild its original row. Null for batches
+    # stored before revision 0003, whose records hold the whole row.
+    source_columns: Mapped[str | None] = mapped_column(Text, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -88,8 +92,9 @@ class Record(Base):
     status: Mapped[RecordStatus] = mapped_column(str_enum(RecordStatus))
     revision: Mapped[int]
     decision_date: Mapped[date | None] = mapped_column(Date)
-    data: Mapped[str] = mapped_column(Text)  # normalised values by field code (JSON)
-    original: Mapped[str] = mapped_column(Text)  # the row as the department sent it (JSON)
+    data: Mapped[str] = mapped_column(Text)  # normalised values by field code, nulls left out
+    # The columns whose value as sent differs from ``data`` (JSON by header): see provenance.
+    original: Mapped[str] = mapped_column(Text)
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
     line: Mapped[int] = mapped_column(BigInteger)

@@ -19,6 +19,7 @@ from xinyong.catalog.loader import Catalog
 from xinyong.catalog.models import CatalogDataset
 from xinyong.core.db import Database, utcnow
 from xinyong.core.errors import Forbidden, InvalidInput, NotFound, XinyongError
+from xinyong.core.prefetch import prefetch
 from xinyong.core.security import Principal, Role
 from xinyong.ingest.columns import map_columns
 from xinyong.ingest.models import Batch, BatchStatus, Channel
@@ -26,7 +27,7 @@ from xinyong.ingest.readers import chunks, headers, open_source
 from xinyong.ingest.store import ChunkCounts, ChunkStore
 from xinyong.ingest.validate import ChunkValidator
 
-CHUNK_ROWS = 25_000  # small enough to keep memory flat, large enough for set-based SQL
+CHUNK_ROWS = 10_000  # small enough to keep memory flat, large enough for set-based SQL
 # Who may submit for a department other than their own.
 CENTRAL_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.REVIEWER})
 
@@ -165,6 +166,7 @@ def ingest(
                     file_bytes=source.size,
                     status=BatchStatus.COMPLETED,
                     unknown_columns=json.dumps(columns.unknown, ensure_ascii=False),
+                    source_columns=json.dumps(columns.kept, ensure_ascii=False),
                     received_at=utcnow(),
                 )
                 session.add(batch)
@@ -178,11 +180,12 @@ def ingest(
                     now=batch.received_at,
                 )
                 totals, read = ChunkCounts(), 0
-                for chunk in chunks(source, chunk_rows):
-                    checked = validator.check(chunk)
-                    totals.rejected += store.quarantine(checked.rejected)
-                    totals.add(store.store(checked.accepted))
-                    read += chunk.height
+                # The next chunk is read and validated while this one is stored.
+                checked = ((c.height, validator.check(c)) for c in chunks(source, chunk_rows))
+                for height, result in prefetch(checked):
+                    totals.rejected += store.quarantine(result.rejected)
+                    totals.add(store.store(result.accepted))
+                    read += height
                     if progress:
                         progress(read)
                 store.close()

@@ -28,6 +28,7 @@ from xinyong.ingest.columns import ACTION, ACTIONS, ColumnMap
 from xinyong.ingest.readers import BAD_JSON, LINE
 
 EXCEL_EPOCH = date(1899, 12, 30)
+SENT = "o:"  # prefix of the columns as sent, kept beside the normalised ones
 # Subject categories (行政相对人类别 code table): organisation, person, individual business.
 ORGANISATION, PERSON, INDIVIDUAL_BUSINESS = "1", "2", "3"
 ID_CARD = "001"  # 证件类型: 身份证
@@ -92,6 +93,63 @@ def parse_date(expr: pl.Expr) -> pl.Expr:
     return pl.coalesce([parsed, excel])
 
 
+def json_object(entries: dict[str, pl.Expr], *, keep_nulls: bool = False) -> pl.Expr:
+    """Per row, a JSON object of the entries (in order); null values left out unless kept."""
+    if not entries:
+        return pl.lit("{}")
+    if keep_nulls:
+        return pl.struct([e.alias(k) for k, e in entries.items()]).struct.json_encode()
+    # Each member encoded on its own (Polars escapes the value), then the non-null joined.
+    members = [
+        pl.when(e.is_not_null()).then(
+            pl.struct(e.alias(k)).struct.json_encode().str.strip_prefix("{").str.strip_suffix("}")
+        )
+        for k, e in entries.items()
+    ]
+    return pl.concat_str(
+        [pl.lit("{"), pl.concat_str(members, separator=",", ignore_nulls=True), pl.lit("}")]
+    )
+
+
+def _error_lists(
+    failed: pl.DataFrame, entries: list[tuple[FieldDefinition, pl.Expr]]
+) -> pl.DataFrame:
+    """Per failed row, its errors as a JSON list of {field, name, value, message}, in the
+    order of the checks: the message columns turned into rows, the nulls dropped."""
+    checks = pl.DataFrame(
+        {
+            "check": [f"m:{i}" for i in range(len(entries))],
+            "order": list(range(len(entries))),
+            "field": [item.code for item, _ in entries],
+            "name": [item.name for item, _ in entries],
+        }
+    )
+    codes = list(dict.fromkeys(item.code for item, _ in entries))
+    messages = (
+        failed.select(LINE, *checks["check"])
+        .unpivot(index=LINE, variable_name="check", value_name="message")
+        .drop_nulls("message")
+        .join(checks, on="check")
+    )
+    values = failed.select(LINE, *codes).unpivot(
+        index=LINE, variable_name="field", value_name="value"
+    )
+    error = pl.struct("field", "name", "value", "message").struct.json_encode()
+    return (
+        messages.join(values, on=[LINE, "field"], how="left")
+        .sort(LINE, "order")
+        .group_by(LINE, maintain_order=True)
+        .agg(pl.format("[{}]", error.str.join(",")).alias("errors"))
+    )
+
+
+def as_sent(frame: pl.DataFrame) -> pl.Expr:
+    """The whole row as sent (every column, unknown ones included), for quarantine."""
+    return json_object(
+        {c[2:]: pl.col(c) for c in frame.columns if c.startswith(SENT)}, keep_nulls=True
+    )
+
+
 def clean_text(expr: pl.Expr) -> pl.Expr:
     """Code-like values: full width to half width, no surrounding space."""
     return expr.str.normalize("NFKC").str.strip_chars()
@@ -112,21 +170,14 @@ class ChunkValidator:
     # -- normalisation ---------------------------------------------------------------
 
     def _prepare(self, chunk: pl.DataFrame) -> pl.DataFrame:
-        """Original row as JSON; mapped columns renamed to field codes, blanks to null."""
-        originals = [c for c in chunk.columns if c != LINE]
-        frame = chunk.with_columns(
-            pl.struct(originals).struct.json_encode().alias("original")
-            if originals
-            else pl.lit("{}").alias("original")
-        )
-        renames = {header: code for header, code in self.columns.fields.items()}
-        if self.columns.action:
-            renames[self.columns.action] = ACTION
-        frame = frame.select(
+        """Every column as sent kept as ``o:<header>``; mapped columns renamed to field codes,
+        blanks to null."""
+        sent = [c for c in chunk.columns if c != LINE]
+        frame = chunk.select(
             LINE,
-            "original",
-            *[pl.col(h).alias(c) for h, c in renames.items()],
-            *([pl.col(BAD_JSON)] if BAD_JSON in chunk.columns else []),
+            *[pl.col(h).alias(f"{SENT}{h}") for h in sent],
+            *[pl.col(h).alias(c) for h, c in self._renames().items() if h in sent],
+            *([pl.col(BAD_JSON)] if BAD_JSON in sent else []),
         )
         present = set(frame.columns)
         missing = [f.code for f in self.dataset.fields if f.code not in present]
@@ -136,6 +187,39 @@ class ChunkValidator:
         return frame.with_columns(
             _blank_to_null(pl.col(f.code)).alias(f.code) for f in self.dataset.fields
         )
+
+    def _renames(self) -> dict[str, str]:
+        """File header -> field code, and the control column's header -> ``ACTION``."""
+        renames = dict(self.columns.fields)
+        if self.columns.action:
+            renames[self.columns.action] = ACTION
+        return renames
+
+    def _differences(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The catalogued columns whose value as sent differs from what ``data`` stores: with
+        ``data`` and the batch's column list they give back the row exactly (provenance),
+        at a fraction of the size of a second copy. A withdrawal keeps the whole row, since
+        its record keeps the data it withdraws."""
+        differing, whole = {}, {}
+        for header, code in self._renames().items():
+            if f"{SENT}{header}" not in frame.columns:
+                continue
+            sent = whole[header] = pl.col(f"{SENT}{header}")
+            if code == ACTION:
+                differing[header] = sent
+                continue
+            stored = pl.col(f"n:{code}").cast(pl.String)
+            differing[header] = pl.when((sent != stored).fill_null(True)).then(sent)
+        withdraw = pl.col("action") == "withdraw"
+        frame = frame.with_columns(json_object(differing).alias("original"))
+        if frame.select(withdraw.any()).item():
+            frame = frame.with_columns(
+                pl.when(withdraw)
+                .then(json_object(whole, keep_nulls=True))
+                .otherwise(pl.col("original"))
+                .alias("original")
+            )
+        return frame
 
     def _normalised(self, item: FieldDefinition) -> pl.Expr:
         """The stored form of a field's value (null when it does not parse)."""
@@ -424,25 +508,10 @@ class ChunkValidator:
         messages = [f"m:{i}" for i in range(len(entries))]
         bad = pl.any_horizontal(pl.col(m).is_not_null() for m in messages)
         failed = frame.filter(bad)
-        errors = pl.concat_list(
-            [
-                pl.struct(
-                    pl.lit(item.code).alias("field"),
-                    pl.lit(item.name).alias("name"),
-                    pl.col(item.code).alias("value"),
-                    pl.col(f"m:{i}").alias("message"),
-                )
-                for i, (item, _) in enumerate(entries)
-            ]
-        ).list.eval(pl.element().filter(pl.element().struct.field("message").is_not_null()))
-        rejected = failed.select(
-            LINE,
-            "original",
-            pl.format(
-                "[{}]", errors.list.eval(pl.element().struct.json_encode()).list.join(",")
-            ).alias("errors"),
+        rejected = failed.select(LINE, as_sent(failed).alias("original")).join(
+            _error_lists(failed, entries), on=LINE, how="left", maintain_order="left"
         )
-        return Checked(self._accepted(frame.filter(~bad)), rejected)
+        return Checked(self._accepted(self._differences(frame.filter(~bad))), rejected)
 
     def _accepted(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The columns the store needs, from rows that passed."""
@@ -460,7 +529,6 @@ class ChunkValidator:
             .then(pl.col("ric"))
             .otherwise(raw_number)
         )
-        data = pl.struct([pl.col(f"n:{f.code}").alias(f.code) for f in self.dataset.fields])
         return frame.select(
             pl.col(LINE).cast(pl.Int64),
             "business_key",
@@ -476,7 +544,7 @@ class ChunkValidator:
                 "decision_date"
             ),
             "action",
-            data.struct.json_encode().alias("data"),
+            json_object({f.code: pl.col(f"n:{f.code}") for f in self.dataset.fields}).alias("data"),
             "original",
             (pl.col(f"n:{rep_name.code}") if rep_name else pl.lit(None, dtype=pl.String)).alias(
                 "rep_name"
@@ -484,4 +552,5 @@ class ChunkValidator:
             pl.when(pl.col("rep_ric").str.len_chars() == 18)
             .then(pl.col("rep_ric"))
             .alias("rep_code"),
+            pl.col(f"^{SENT}.*$"),  # for a row the store still refuses (as_sent)
         )
