@@ -218,23 +218,38 @@ class ChunkStore:
     def _match_records(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Attach each row's existing record, and the line of this batch that stored it, if any.
 
-        The keys probe the records' unique index one by one (CROSS JOIN fixes SQLite's loop
-        order; it would otherwise scan the records once per key); a join planned on
-        statistics would go wrong, as records grows inside the batch's transaction."""
+        Each key probes the records' unique index (a scalar subquery is never turned into a
+        join): records grows inside the batch's transaction, and a join planned on its
+        stale statistics hashes the whole table for every chunk (PostgreSQL) or scans it
+        once per key (SQLite)."""
         source, params = rows_source(
             self.connection, "k", frame.select(pl.col("business_key").unique())
         )
-        found = self._sql(
-            f"""SELECT k.business_key, r.id, CASE WHEN r.batch_id = :batch THEN r.line END
-            FROM {source} CROSS JOIN records r
-            WHERE r.dataset_code = :ds AND r.business_key = k.business_key""",
+        ids = self._sql(
+            f"""SELECT k.business_key, (
+                SELECT r.id FROM records r
+                WHERE r.dataset_code = :ds AND r.business_key = k.business_key)
+            FROM {source}""",
             **params,
         ).all()
         matches = pl.DataFrame(
-            found,
-            schema={"business_key": pl.String, "record_id": pl.Int64, "first_line": pl.Int64},
-            orient="row",
-        )
+            ids, schema={"business_key": pl.String, "record_id": pl.Int64}, orient="row"
+        ).drop_nulls()
+        firsts = pl.DataFrame(schema={"record_id": pl.Int64, "first_line": pl.Int64})
+        if not matches.is_empty():  # which of them this batch stored (a repeated key)
+            source, params = rows_source(self.connection, "f", matches.select("record_id"))
+            firsts = pl.DataFrame(
+                self._sql(
+                    f"""SELECT f.record_id, (
+                        SELECT r.line FROM records r
+                        WHERE r.id = f.record_id AND r.batch_id = :batch)
+                    FROM {source}""",
+                    **params,
+                ).all(),
+                schema=firsts.schema,
+                orient="row",
+            )
+        matches = matches.join(firsts, on="record_id", how="left")
         return frame.join(matches, on="business_key", how="left", maintain_order="left")
 
     def _reject(self, frame: pl.DataFrame, refused: pl.DataFrame, message: str) -> int:
@@ -323,8 +338,10 @@ class ChunkStore:
         )
         found = pl.DataFrame(
             self._sql(
-                f"""SELECT s.code_type, s.code, s.id FROM {source} CROSS JOIN subjects s
-                WHERE s.code_type = n.code_type AND s.code = n.code""",
+                f"""SELECT n.code_type, n.code, (
+                    SELECT s.id FROM subjects s
+                    WHERE s.code_type = n.code_type AND s.code = n.code)
+                FROM {source}""",
                 **params,
             ).all(),
             schema=self.known_subjects.schema,
@@ -435,9 +452,9 @@ class ChunkStore:
             f"""INSERT INTO subject_relations (organisation_id, person_id, role, source,
                                                created_at)
             SELECT p.org, p.person, 'legal_representative', :source, :now FROM {source}
-            WHERE NOT EXISTS (
-                SELECT 1 FROM subject_relations x
+            WHERE (  -- a scalar subquery: probed by index per pair, never made a join
+                SELECT COUNT(*) FROM subject_relations x
                 WHERE x.organisation_id = p.org AND x.person_id = p.person
-                  AND x.role = 'legal_representative' AND x.valid_to IS NULL)""",
+                  AND x.role = 'legal_representative' AND x.valid_to IS NULL) = 0""",
             **params,
         )
