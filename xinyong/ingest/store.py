@@ -38,6 +38,7 @@ SUBJECT_COLUMNS = (
 )
 # The narrow columns the lookups work on.
 KEY_COLUMNS = ("line", "business_key", *SUBJECT_COLUMNS, "rep_name", "rep_code")
+RECORD_KEY = "dataset_code, business_key"  # a record's identity (unique)
 CHANGE_COLUMNS = ("line", "record_id", "subject_id", "action", "decision_date", "data", "original")
 RECORD_COLUMNS = (
     "dataset_code",
@@ -88,21 +89,31 @@ class ChunkCounts:
 
 
 def bulk_insert(
-    connection: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
-) -> None:
-    """The fastest plain insert each engine offers: COPY on PostgreSQL, executemany on SQLite."""
+    connection: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    skip_conflicts_on: str | None = None,
+) -> int:
+    """The fastest plain insert each engine offers: COPY on PostgreSQL, executemany on SQLite
+    (which may skip rows whose ``skip_conflicts_on`` key exists). Returns the rows inserted."""
     raw = connection.connection.driver_connection
     assert raw is not None, "a live DBAPI connection"
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
+        assert skip_conflicts_on is None, "COPY cannot skip rows"
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return int(cursor.rowcount)
     marks = ", ".join("?" for _ in columns)
+    skip = f" ON CONFLICT ({skip_conflicts_on}) DO NOTHING" if skip_conflicts_on else ""
     cursor = raw.cursor()
     try:
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}){skip}", rows)
+        return int(cursor.rowcount)
     finally:
         cursor.close()
 
@@ -196,6 +207,10 @@ class ChunkStore:
         if accepted.is_empty():
             return counts
         frame = accepted.rename({LINE: "line"})
+        if self.connection.dialect.name == "sqlite":
+            frame = self._insert_unseen(frame, counts)
+            if frame.is_empty():
+                return counts
         # Lookups work on the narrow key columns; the wide row is gathered once, at the end.
         keys = self._match_records(frame.select(KEY_COLUMNS))
         duplicate = pl.col("first_line").is_not_null()
@@ -206,14 +221,30 @@ class ChunkStore:
         keys = self._link_subjects(keys.filter(kept))
         frame = frame.filter(kept).hstack(keys.select("record_id", "subject_id").get_columns())
         fresh = frame.filter(pl.col("record_id").is_null())
-        counts.new = fresh.height
-        self._insert_new(fresh)
+        counts.new += self._insert_new(fresh)
         known = frame.filter(pl.col("record_id").is_not_null())
         if not known.is_empty():
             counts.revised, counts.withdrawn = self._apply_known(known)
             counts.unchanged = known.height - counts.revised - counts.withdrawn
         self._relate_representatives(keys)
         return counts
+
+    def _insert_unseen(self, frame: pl.DataFrame, counts: ChunkCounts) -> pl.DataFrame:
+        """SQLite: insert every row as a new record unless its key exists (the unique index
+        is probed by the insert itself, at no extra cost); returns the rows left over —
+        existing keys and withdrawals — for the lookup path. A first load leaves none."""
+        keys = self._link_subjects(frame.select(KEY_COLUMNS))
+        linked = frame.hstack([keys.get_column("subject_id")])
+        before = self._sql("SELECT COALESCE(MAX(id), 0) FROM records").scalar_one()
+        upserts = linked.filter(pl.col("action") == "upsert")
+        counts.new = self._insert_new(upserts, skip_existing=True)
+        if counts.new == upserts.height:
+            stored = pl.col("action") == "upsert"
+        else:
+            lines = self._sql("SELECT line FROM records WHERE id > :before", before=before)
+            stored = pl.col("line").is_in(lines.scalars().all())
+        self._relate_representatives(keys.filter(stored))
+        return frame.filter(~stored)
 
     def _match_records(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Attach each row's existing record, and the line of this batch that stored it, if any.
@@ -366,8 +397,9 @@ class ChunkStore:
             frame = frame.with_columns(pl.col(pl.Date).cast(pl.String))
         return frame.iter_rows()
 
-    def _insert_new(self, fresh: pl.DataFrame) -> None:
-        """New records straight into the table: the wide data is written once."""
+    def _insert_new(self, fresh: pl.DataFrame, *, skip_existing: bool = False) -> int:
+        """New records straight into the table: the wide data is written once. Returns how
+        many went in (fewer than offered when ``skip_existing`` met existing keys)."""
         p = self.params
         now: datetime | str = self.now
         if self.connection.dialect.name == "sqlite":  # as UTCDateTime stores it
@@ -375,7 +407,7 @@ class ChunkStore:
         values = fresh.filter(pl.col("action") == "upsert").select(
             "business_key", "subject_id", "decision_date", "data", "original", "line"
         )
-        bulk_insert(
+        return bulk_insert(
             self.connection,
             "records",
             RECORD_COLUMNS,
@@ -397,6 +429,7 @@ class ChunkStore:
                 )
                 for key, subject, decided, data, original, line in self._rows(values)
             ),
+            skip_conflicts_on=RECORD_KEY if skip_existing else None,
         )
 
     def _apply_known(self, known: pl.DataFrame) -> tuple[int, int]:
