@@ -118,6 +118,13 @@ def bulk_insert(
         cursor.close()
 
 
+def dbapi_rows(connection: Connection, frame: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """A frame's rows for the DBAPI; SQLite gets dates as the ISO text SQLAlchemy stores."""
+    if connection.dialect.name == "sqlite":
+        frame = frame.with_columns(pl.col(pl.Date).cast(pl.String))
+    return frame.iter_rows()
+
+
 def rows_source(
     connection: Connection, name: str, frame: pl.DataFrame
 ) -> tuple[str, dict[str, Any]]:
@@ -138,8 +145,7 @@ def rows_source(
     # Made once per connection and emptied for each use: DDL would re-prepare statements.
     connection.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({', '.join(columns)})"))
     connection.execute(text(f"DELETE FROM {table}"))
-    rows = frame.with_columns(pl.col(pl.Date).cast(pl.String)).iter_rows()
-    bulk_insert(connection, table, columns, rows)
+    bulk_insert(connection, table, columns, dbapi_rows(connection, frame))
     return f"{table} AS {name}", {}
 
 
@@ -391,12 +397,6 @@ class ChunkStore:
             & pl.col("rep_name").is_not_null()
         )
 
-    def _rows(self, frame: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
-        """A frame's rows for the DBAPI; SQLite gets dates as the ISO text SQLAlchemy stores."""
-        if self.connection.dialect.name == "sqlite":
-            frame = frame.with_columns(pl.col(pl.Date).cast(pl.String))
-        return frame.iter_rows()
-
     def _insert_new(self, fresh: pl.DataFrame, *, skip_existing: bool = False) -> int:
         """New records straight into the table: the wide data is written once. Returns how
         many went in (fewer than offered when ``skip_existing`` met existing keys)."""
@@ -407,6 +407,7 @@ class ChunkStore:
         values = fresh.filter(pl.col("action") == "upsert").select(
             "business_key", "subject_id", "decision_date", "data", "original", "line"
         )
+        rows = dbapi_rows(self.connection, values)
         return bulk_insert(
             self.connection,
             "records",
@@ -427,16 +428,15 @@ class ChunkStore:
                     line,
                     now,
                 )
-                for key, subject, decided, data, original, line in self._rows(values)
+                for key, subject, decided, data, original, line in rows
             ),
             skip_conflicts_on=RECORD_KEY if skip_existing else None,
         )
 
     def _apply_known(self, known: pl.DataFrame) -> tuple[int, int]:
         """Revisions and withdrawals of existing records; returns (revised, withdrawn)."""
-        bulk_insert(
-            self.connection, CHANGES, CHANGE_COLUMNS, self._rows(known.select(*CHANGE_COLUMNS))
-        )
+        changes = dbapi_rows(self.connection, known.select(*CHANGE_COLUMNS))
+        bulk_insert(self.connection, CHANGES, CHANGE_COLUMNS, changes)
         self._sql(f"""
             UPDATE {CHANGES} SET old_data = r.data, old_status = r.status
             FROM records r WHERE r.id = {CHANGES}.record_id""")
