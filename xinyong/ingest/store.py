@@ -38,6 +38,7 @@ SUBJECT_COLUMNS = (
 )
 # The narrow columns the lookups work on.
 KEY_COLUMNS = ("line", "business_key", *SUBJECT_COLUMNS, "rep_name", "rep_code")
+REJECTED_COLUMNS = ("batch_id", "line", "original", "errors")
 RECORD_KEY = "dataset_code, business_key"  # a record's identity (unique)
 CHANGE_COLUMNS = ("line", "record_id", "subject_id", "action", "decision_date", "data", "original")
 RECORD_COLUMNS = (
@@ -202,9 +203,7 @@ class ChunkStore:
             (batch, line, original, errors)
             for line, original, errors in rejected.select(LINE, "original", "errors").iter_rows()
         )
-        bulk_insert(
-            self.connection, "rejected_rows", ("batch_id", "line", "original", "errors"), rows
-        )
+        bulk_insert(self.connection, "rejected_rows", REJECTED_COLUMNS, rows)
         return rejected.height
 
     def store(self, accepted: pl.DataFrame) -> ChunkCounts:
@@ -299,7 +298,7 @@ class ChunkStore:
         bulk_insert(
             self.connection,
             "rejected_rows",
-            ("batch_id", "line", "original", "errors"),
+            REJECTED_COLUMNS,
             (
                 (
                     batch,

@@ -146,7 +146,7 @@ def _error_lists(
 def as_sent(frame: pl.DataFrame) -> pl.Expr:
     """The whole row as sent (every column, unknown ones included), for quarantine."""
     return json_object(
-        {c[2:]: pl.col(c) for c in frame.columns if c.startswith(SENT)}, keep_nulls=True
+        {c[len(SENT) :]: pl.col(c) for c in frame.columns if c.startswith(SENT)}, keep_nulls=True
     )
 
 
@@ -166,6 +166,10 @@ class ChunkValidator:
         self.columns = columns
         self.today = today
         self.role = {f.role: f for f in dataset.fields if f.role is not None}
+        # File header -> field code, and the control column's header -> ACTION.
+        self.renames = dict(columns.fields)
+        if columns.action:
+            self.renames[columns.action] = ACTION
 
     # -- normalisation ---------------------------------------------------------------
 
@@ -176,7 +180,7 @@ class ChunkValidator:
         frame = chunk.select(
             LINE,
             *[pl.col(h).alias(f"{SENT}{h}") for h in sent],
-            *[pl.col(h).alias(c) for h, c in self._renames().items() if h in sent],
+            *[pl.col(h).alias(c) for h, c in self.renames.items() if h in sent],
             *([pl.col(BAD_JSON)] if BAD_JSON in sent else []),
         )
         present = set(frame.columns)
@@ -188,20 +192,13 @@ class ChunkValidator:
             _blank_to_null(pl.col(f.code)).alias(f.code) for f in self.dataset.fields
         )
 
-    def _renames(self) -> dict[str, str]:
-        """File header -> field code, and the control column's header -> ``ACTION``."""
-        renames = dict(self.columns.fields)
-        if self.columns.action:
-            renames[self.columns.action] = ACTION
-        return renames
-
     def _differences(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The catalogued columns whose value as sent differs from what ``data`` stores: with
         ``data`` and the batch's column list they give back the row exactly (provenance),
         at a fraction of the size of a second copy. A withdrawal keeps the whole row, since
         its record keeps the data it withdraws."""
         differing, whole = {}, {}
-        for header, code in self._renames().items():
+        for header, code in self.renames.items():
             if f"{SENT}{header}" not in frame.columns:
                 continue
             sent = whole[header] = pl.col(f"{SENT}{header}")
