@@ -319,6 +319,28 @@ def test_a_row_marked_for_withdrawal_withdraws_the_record(
         assert sent == {h: key_only.get(h) for h in [*HEADERS, "操作类型"]}
 
 
+def test_new_and_known_keys_mixed_across_chunks_are_each_stored_right(
+    db: Database, department: str, tmp_path: Path
+) -> None:
+    submit(db, write_csv(tmp_path / "a.csv", [company_row(1), company_row(2)]), department)
+    rows = [
+        company_row(3),
+        company_row(4),
+        company_row(1, **{"罚款金额（万元）": "9"}),  # a known key after a chunk of new ones
+        company_row(5),
+        company_row(2),
+        company_row(6),
+    ]
+    batch = submit(db, write_csv(tmp_path / "b.csv", rows), department, chunk_rows=2)
+    counts = (batch.rows_new, batch.rows_revised, batch.rows_unchanged, batch.rows_rejected)
+    assert counts == (4, 1, 1, 0)
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Record)) == 6
+        assert session.scalar(select(func.count()).select_from(RecordRevision)) == 1
+        orphans = select(func.count()).select_from(Record).where(Record.subject_id.is_(None))
+        assert session.scalar(orphans) == 0
+
+
 def test_duplicates_within_a_batch_are_caught_across_chunks(
     db: Database, department: str, tmp_path: Path
 ) -> None:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
+from psycopg.errors import UniqueViolation
 from sqlalchemy import Connection, text
 
 from xinyong.ingest.readers import LINE
@@ -179,6 +180,7 @@ class ChunkStore:
             schema={"code_type": pl.String, "code": pl.String, "subject_id": pl.Int64}
         )
         self.related = pl.DataFrame(schema={"org": pl.Int64, "person": pl.Int64})
+        self.optimistic = True  # insert rows as new until a key turns out to exist
 
     def close(self) -> None:
         """Drop the staging tables."""
@@ -212,7 +214,7 @@ class ChunkStore:
         if accepted.is_empty():
             return counts
         frame = accepted.rename({LINE: "line"})
-        if self.connection.dialect.name == "sqlite":
+        if self.optimistic:
             frame = self._insert_unseen(frame, counts)
             if frame.is_empty():
                 return counts
@@ -235,19 +237,30 @@ class ChunkStore:
         return counts
 
     def _insert_unseen(self, frame: pl.DataFrame, counts: ChunkCounts) -> pl.DataFrame:
-        """SQLite: insert every row as a new record unless its key exists (the unique index
-        is probed by the insert itself, at no extra cost); returns the rows left over —
-        existing keys and withdrawals — for the lookup path. A first load leaves none."""
+        """Insert every row as a new record unless its key exists; returns the rows left over
+        — existing keys and withdrawals — for the lookup path. A first load leaves none.
+
+        SQLite skips an existing key row by row (the insert probes the unique index anyway).
+        PostgreSQL's COPY cannot skip a row: the chunk is copied under a savepoint and, on a
+        duplicate key, rolled back whole and left to the lookup path, as is the rest of the
+        batch (a resubmission or an update conflicts throughout)."""
         keys = self._link_subjects(frame.select(KEY_COLUMNS))
         linked = frame.hstack([keys.get_column("subject_id")])
-        before = self._sql("SELECT COALESCE(MAX(id), 0) FROM records").scalar_one()
         upserts = linked.filter(pl.col("action") == "upsert")
-        counts.new = self._insert_new(upserts, skip_existing=True)
-        if counts.new == upserts.height:
-            stored = pl.col("action") == "upsert"
+        stored = pl.col("action") == "upsert"
+        if self.connection.dialect.name == "postgresql":
+            try:
+                with self.connection.begin_nested():
+                    counts.new = self._insert_new(upserts)
+            except UniqueViolation:
+                self.optimistic = False
+                return frame
         else:
-            lines = self._sql("SELECT line FROM records WHERE id > :before", before=before)
-            stored = pl.col("line").is_in(lines.scalars().all())
+            before = self._sql("SELECT COALESCE(MAX(id), 0) FROM records").scalar_one()
+            counts.new = self._insert_new(upserts, skip_existing=True)
+            if counts.new < upserts.height:
+                lines = self._sql("SELECT line FROM records WHERE id > :before", before=before)
+                stored = pl.col("line").is_in(lines.scalars().all())
         self._relate_representatives(keys.filter(stored))
         return frame.filter(~stored)
 
@@ -361,31 +374,43 @@ class ChunkStore:
         )
 
     def _create_subjects(self, unknown: pl.DataFrame) -> None:
-        """Insert the subjects not yet in the table; remember the ids of all of them."""
+        """Insert the subjects not yet in the table; remember the ids of all of them.
+
+        The insert returns the ids it made; only codes that were there already (a later
+        batch, a representative named before) are looked up."""
         source, params = rows_source(self.connection, "n", unknown)
-        self._sql(
-            f"""INSERT INTO subjects (code_type, code, name, kind, legacy_code, birth_date,
-                                      created_at, updated_at)
-            SELECT n.code_type, n.code, n.subject_name, n.subject_kind, n.legacy_code,
-                   n.birth_date, :now, :now
-            FROM {source} WHERE n.creates
-            ON CONFLICT (code_type, code) DO NOTHING""",
-            **params,
-        )
-        found = pl.DataFrame(
+        schema = self.known_subjects.schema
+        created = pl.DataFrame(
             self._sql(
-                f"""SELECT n.code_type, n.code, (
-                    SELECT s.id FROM subjects s
-                    WHERE s.code_type = n.code_type AND s.code = n.code)
-                FROM {source}""",
+                f"""INSERT INTO subjects (code_type, code, name, kind, legacy_code, birth_date,
+                                          created_at, updated_at)
+                SELECT n.code_type, n.code, n.subject_name, n.subject_kind, n.legacy_code,
+                       n.birth_date, :now, :now
+                FROM {source} WHERE n.creates
+                ON CONFLICT (code_type, code) DO NOTHING
+                RETURNING code_type, code, id""",
                 **params,
             ).all(),
-            schema=self.known_subjects.schema,
+            schema=schema,
             orient="row",
         )
+        existing = unknown.select("code_type", "code").join(
+            created, on=["code_type", "code"], how="anti"
+        )
+        found = [created]
+        if not existing.is_empty():
+            source, params = rows_source(self.connection, "e", existing)
+            rows = self._sql(
+                f"""SELECT e.code_type, e.code, (
+                    SELECT s.id FROM subjects s
+                    WHERE s.code_type = e.code_type AND s.code = e.code)
+                FROM {source}""",
+                **params,
+            ).all()
+            found.append(pl.DataFrame(rows, schema=schema, orient="row"))
         if self.known_subjects.height > MAX_KNOWN_SUBJECTS:  # memory stays flat
             self.known_subjects = self.known_subjects.clear()
-        self.known_subjects = pl.concat([self.known_subjects, found])
+        self.known_subjects = pl.concat([self.known_subjects, *found])
 
     @staticmethod
     def _has_representative() -> pl.Expr:
