@@ -112,6 +112,19 @@ def test_a_subject_read_needs_a_purpose(client: TestClient, factory: Factory) ->
     assert response.status_code == 422
 
 
+def test_a_nul_character_is_a_clear_400_on_either_engine(
+    client: TestClient, factory: Factory
+) -> None:
+    login(client, factory.user(Role.REVIEWER))
+    for path in (
+        "/api/v1/subjects/foreign_pr/ABC123?purpose=%E6%A0%B8%00%E6%9F%A5",
+        "/api/v1/subjects/foreign_pr/ABC%00123?purpose=check",
+    ):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert_error_shape(response.json(), "bad_request")
+
+
 def test_an_unknown_subject_lookup_is_still_logged(
     client: TestClient, factory: Factory, db: Database
 ) -> None:

@@ -29,7 +29,7 @@ from xinyong.core.settings import Settings, get_settings
 from xinyong.portal import views as portal_views
 from xinyong.web.access import CSRF_COOKIE, PUBLIC, csrf_seed
 from xinyong.web.deps import DbSession
-from xinyong.web.errors import install_error_handlers
+from xinyong.web.errors import install_error_handlers, refuse_nul
 from xinyong.web.state import AppState
 
 log = logging.getLogger("xinyong")
@@ -136,7 +136,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         """Security headers on every response; a CSRF seed cookie for every browser."""
-        response = await call_next(request)
+        response = refuse_nul(request) or await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if CSRF_COOKIE not in request.cookies:

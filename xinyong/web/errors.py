@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong.core.errors import ErrorBody, ErrorResponse, NotAuthenticated, XinyongError
@@ -48,6 +49,18 @@ def _error_response(
     )
 
 
+NUL_MESSAGE = "请求中含有空字符（NUL），无法处理"
+
+
+def refuse_nul(request: Request) -> Response | None:
+    """A 400 for a path or query carrying a NUL character, which no text column can hold
+    (PostgreSQL refuses it outright), so both engines answer the same; None otherwise."""
+    query = request.scope.get("query_string", b"").lower()
+    if "\x00" in request.url.path or b"%00" in query or b"\x00" in query:
+        return _error_response(request, 400, "bad_request", NUL_MESSAGE)
+    return None
+
+
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
         {
@@ -84,6 +97,13 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             message = "请求的地址不存在"
         return _error_response(request, exc.status_code, code, message)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> Response:
+        # The database refused a value as data (a NUL in a body's text, a number out of
+        # range): the input is at fault, and the transaction has been rolled back.
+        log.warning("value refused by the database on %s: %s", request.url.path, exc.orig)
+        return _error_response(request, 400, "bad_request", "请求中有数据库无法保存的值")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
