@@ -67,10 +67,12 @@ def run_ingest(database: Database, path: Path) -> dict[str, float]:
 def run_bare(database: Database, path: Path) -> dict[str, float]:
     """Parse and validate first (not timed), then time a plain bulk insert of the same rows
     into a copy of the records table (indexes included), in one transaction."""
-    dataset = get_catalog().datasets["XZCF"]
+    catalog = get_catalog()
+    dataset = catalog.datasets["XZCF"]
     source = open_source(path, path.parent)
+    columns = map_columns(headers(source), dataset)
     validator = ChunkValidator(
-        dataset, get_catalog().code_tables, map_columns(headers(source), dataset), date.today()
+        dataset, catalog.code_tables, catalog.policies, columns, date.today()
     )
     frames = [validator.check(chunk).accepted for chunk in chunks(source, 100_000)]
     with database.writing() as session:  # the subject and batch the rows point to
@@ -116,7 +118,12 @@ def run_bare(database: Database, path: Path) -> dict[str, float]:
         connection = session.connection()
         for frame in frames:
             values = frame.select(
-                "business_key", pl.col("decision_date").cast(pl.String), "data", "original", "_line"
+                "business_key",
+                pl.col("decision_date").cast(pl.String),
+                pl.col("display_until").cast(pl.String),
+                "data",
+                "original",
+                "_line",
             )
             bulk_insert(
                 connection,
@@ -132,6 +139,7 @@ def run_bare(database: Database, path: Path) -> dict[str, float]:
                         "active",
                         1,
                         decided,
+                        until,
                         data,
                         original,
                         "SCJG",
@@ -139,7 +147,7 @@ def run_bare(database: Database, path: Path) -> dict[str, float]:
                         line,
                         stamp,
                     )
-                    for key, decided, data, original, line in values.iter_rows()
+                    for key, decided, until, data, original, line in values.iter_rows()
                 ),
             )
     return {"seconds": time.perf_counter() - started, "rows": rows}

@@ -72,8 +72,9 @@ def factory(db: Database) -> Factory:
 
 @pytest.fixture
 def settings() -> Settings:
-    """Production-like settings: not demo, a real secret key."""
-    return Settings(secret_key=TEST_SECRET, demo=False)
+    """Production-like settings: not demo, a real secret key; no background sweep (the
+    tests share one connection, which a sweep thread would cut across)."""
+    return Settings(secret_key=TEST_SECRET, demo=False, sweep_hours=0)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from tests.ingest_data import company_row, write_csv
 from xinyong.catalog.loader import load_catalog
 from xinyong.cli import app
 from xinyong.core.db import create_db_engine
@@ -151,3 +152,19 @@ def test_invalid_configuration_is_named(cli: CliRunner, monkeypatch: pytest.Monk
     monkeypatch.setenv("XINYONG_SESSION_HOURS", "eight")
     get_settings.cache_clear()
     assert "XINYONG_SESSION_HOURS" in run(cli, "serve", code=1)
+
+
+def total_line(output: str) -> str:
+    """The 合计 row of a sweep's table."""
+    return next(line for line in output.splitlines() if "合计" in line)
+
+
+def test_sweep_recomputes_and_expires_and_says_what(cli: CliRunner, tmp_path: Path) -> None:
+    run(cli, "departments", "load")
+    path = write_csv(tmp_path / "p.csv", [company_row(1), company_row(2, 公示截止期="")])
+    run(cli, "ingest", str(path), "--dataset", "XZCF", "--department", "SCJG")
+    output = run(cli, "sweep", "--recompute", "--today", "2026-06-02")
+    assert "0 条记录的截止日变化" in output
+    assert total_line(output).split("│")[-2].strip() == "2"  # both past 2026-06-01
+    assert total_line(run(cli, "sweep", "--today", "2026-06-02")).split("│")[-2].strip() == "0"
+    assert "YYYY-MM-DD" in run(cli, "sweep", "--today", "tomorrow", code=1)

@@ -91,9 +91,7 @@ def test_a_clean_file_is_stored_with_subjects_and_representatives(
         assert record is not None
         assert record.department_code == department
         assert record.batch_id == batch.id
-        assert original_row(session, record) == {
-            k: v or None for k, v in company_row(1).items()
-        }
+        assert original_row(session, record) == {k: v or None for k, v in company_row(1).items()}
         assert json.loads(record.data)["CF_XDR_LB"] == "1"
         assert "CF_XDR_ZJHM" not in json.loads(record.data)  # blank fields are left out
         assert record.decision_date == date(2025, 6, 1)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -15,6 +17,7 @@ from sqlalchemy import text
 from xinyong import __version__
 from xinyong.accounts import views as account_views
 from xinyong.api import API_PREFIX, build_router
+from xinyong.archive.service import sweep_periodically
 from xinyong.catalog.loader import get_catalog
 from xinyong.catalog.service import sync_catalog
 from xinyong.console import batches as console_batches
@@ -99,7 +102,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         secret_key=secret_key,
     )
 
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        """Background work while serving: the daily sweep of expired records."""
+        hours = settings.sweep_hours
+        task = asyncio.create_task(sweep_periodically(database, hours)) if hours else None
+        yield
+        if task is not None:
+            task.cancel()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="xinyong 公共信用信息平台 API",
         version=__version__,
         description="Versioned JSON API of the public credit information platform.",

@@ -389,6 +389,26 @@ def batches_errors(
 
 
 @app.command()
+def sweep(
+    recompute: Annotated[
+        bool,
+        typer.Option(help="First recompute every record's clock (after the periods changed)."),
+    ] = False,
+    today: Annotated[
+        str | None, typer.Option(help="Sweep as of this day, YYYY-MM-DD (default: today).")
+    ] = None,
+) -> None:
+    """Mark records past their display period (公示期限) expired, and log it (the server
+    also runs this daily; readers never show an expired record either way)."""
+    from xinyong.archive.cli import run_sweep
+
+    try:
+        run_sweep(database(), cli_principal(), settings().catalog_dir, recompute, today, out)
+    except XinyongError as exc:
+        raise fail(exc.message) from exc
+
+
+@app.command()
 def demo(
     persons: Annotated[int, typer.Option(min=10, help="People living in the city.")] = 2000,
     orgs: Annotated[int, typer.Option(min=5, help="Organisations registered in it.")] = 600,

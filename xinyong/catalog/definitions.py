@@ -160,6 +160,9 @@ class DisplayPeriodRule(Strict):
     deadline_field: str | None = Field(
         None, description="Row's own deadline, honoured if in range."
     )
+    types_field: str | None = Field(
+        None, description="Field listing the decision's penalty types (the longest applies)."
+    )
 
 
 class RepairRule(Strict):
@@ -251,3 +254,7 @@ class Policies(Strict):
 
     version: str
     display_periods: dict[str, dict[Severity, PeriodBounds]]
+    penalty_types: dict[str, Severity] = Field(
+        default_factory=dict,
+        description="Penalty types (处罚类别 names) that carry at least this severity's period.",
+    )

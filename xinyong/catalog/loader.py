@@ -16,6 +16,7 @@ from xinyong.catalog.definitions import (
     CodeTable,
     Dataset,
     DisplayPeriodRule,
+    FieldRole,
     FieldType,
     Policies,
 )
@@ -81,6 +82,10 @@ def _cross_check(dataset: Dataset, tables: dict[str, CodeTable], policies: Polic
             )
     if rule.kind == "valid_until" and not any(f.role == "valid_until" for f in dataset.fields):
         raise ConfigurationError(f"{dataset.code}: valid_until rule needs a valid_until field")
+    if rule.kind != "valid_until" and dataset.field_by_role(FieldRole.DECISION_DATE) is None:
+        raise ConfigurationError(f"{dataset.code}: a {rule.kind} rule needs a decision_date field")
+    if rule.types_field is not None and dataset.field(rule.types_field) is None:
+        raise ConfigurationError(f"{dataset.code}: types field {rule.types_field} is not a field")
     if rule.deadline_field is not None:
         deadline = dataset.field(rule.deadline_field)
         if deadline is None or deadline.type is not FieldType.DATE:

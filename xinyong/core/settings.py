@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     holidays_file: Path | None = Field(
         None, description="YAML with official holidays / make-up days for years the calendar lacks."
     )
+    sweep_hours: float = Field(
+        24, ge=0, description="How often the server marks expired records (0: never; use cron)."
+    )
     max_upload_mb: int = Field(2048, ge=1, description="Largest file a department may upload.")
     login_max_failures: int = Field(5, ge=1, description="Failed logins before a lockout.")
     login_lockout_minutes: int = Field(15, ge=1, description="How long a lockout lasts.")

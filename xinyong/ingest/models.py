@@ -82,6 +82,7 @@ class Record(Base):
         UniqueConstraint("dataset_code", "business_key"),
         Index("ix_records_subject", "subject_id"),
         Index("ix_records_batch", "batch_id"),
+        Index("ix_records_clock", "status", "display_until"),  # the sweep
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -92,6 +93,8 @@ class Record(Base):
     status: Mapped[RecordStatus] = mapped_column(str_enum(RecordStatus))
     revision: Mapped[int]
     decision_date: Mapped[date | None] = mapped_column(Date)
+    # The last day it may be shown (公示期限, archive.clocks); null: the rule sets no end.
+    display_until: Mapped[date | None] = mapped_column(Date)
     data: Mapped[str] = mapped_column(Text)  # normalised values by field code, nulls left out
     # The columns whose value as sent differs from ``data`` (JSON by header): see provenance.
     original: Mapped[str] = mapped_column(Text)
@@ -113,6 +116,7 @@ class RecordRevision(Base):
     status: Mapped[RecordStatus] = mapped_column(str_enum(RecordStatus))
     dataset_version: Mapped[int]
     decision_date: Mapped[date | None] = mapped_column(Date)
+    display_until: Mapped[date | None] = mapped_column(Date)
     data: Mapped[str] = mapped_column(Text)
     original: Mapped[str] = mapped_column(Text)
     department_code: Mapped[str] = mapped_column(String(32))

@@ -150,7 +150,9 @@ def ingest(
             )
             exc.details = {"batch_id": failed.id, "reason": exc.details}
             raise
-        validator = ChunkValidator(dataset, catalog.code_tables, columns, today or date.today())
+        validator = ChunkValidator(
+            dataset, catalog.code_tables, catalog.policies, columns, today or date.today()
+        )
         try:
             with database.writing() as session:
                 batch = Batch(

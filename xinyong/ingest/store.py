@@ -41,7 +41,16 @@ SUBJECT_COLUMNS = (
 KEY_COLUMNS = ("line", "business_key", *SUBJECT_COLUMNS, "rep_name", "rep_code")
 REJECTED_COLUMNS = ("batch_id", "line", "original", "errors")
 RECORD_KEY = "dataset_code, business_key"  # a record's identity (unique)
-CHANGE_COLUMNS = ("line", "record_id", "subject_id", "action", "decision_date", "data", "original")
+CHANGE_COLUMNS = (
+    "line",
+    "record_id",
+    "subject_id",
+    "action",
+    "decision_date",
+    "display_until",
+    "data",
+    "original",
+)
 RECORD_COLUMNS = (
     "dataset_code",
     "dataset_version",
@@ -50,6 +59,7 @@ RECORD_COLUMNS = (
     "status",
     "revision",
     "decision_date",
+    "display_until",
     "data",
     "original",
     "department_code",
@@ -59,7 +69,7 @@ RECORD_COLUMNS = (
 )
 CHANGES_TABLE = f"""CREATE TEMPORARY TABLE {CHANGES} (
     line BIGINT PRIMARY KEY, record_id BIGINT NOT NULL, subject_id BIGINT,
-    action VARCHAR(16) NOT NULL, decision_date DATE, data TEXT NOT NULL,
+    action VARCHAR(16) NOT NULL, decision_date DATE, display_until DATE, data TEXT NOT NULL,
     original TEXT NOT NULL, old_data TEXT, old_status VARCHAR(32))"""
 MISSING_RECORD = "要撤销的记录不存在（按业务主键未找到）"
 DUPLICATE_IN_BATCH = "业务主键与第 {} 行重复"
@@ -429,7 +439,13 @@ class ChunkStore:
         if self.connection.dialect.name == "sqlite":  # as UTCDateTime stores it
             now = self.now.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
         values = fresh.filter(pl.col("action") == "upsert").select(
-            "business_key", "subject_id", "decision_date", "data", "original", "line"
+            "business_key",
+            "subject_id",
+            "decision_date",
+            "display_until",
+            "data",
+            "original",
+            "line",
         )
         rows = dbapi_rows(self.connection, values)
         return bulk_insert(
@@ -445,6 +461,7 @@ class ChunkStore:
                     "active",
                     1,
                     decided,
+                    until,
                     data,
                     original,
                     p["dept"],
@@ -452,7 +469,7 @@ class ChunkStore:
                     line,
                     now,
                 )
-                for key, subject, decided, data, original, line in rows
+                for key, subject, decided, until, data, original, line in rows
             ),
             skip_conflicts_on=RECORD_KEY if skip_existing else None,
         )
@@ -470,9 +487,10 @@ class ChunkStore:
             FROM {CHANGES} ch""").one()
         self._sql(f"""
             INSERT INTO record_revisions (record_id, revision, status, dataset_version,
-                decision_date, data, original, department_code, batch_id, line, received_at,
-                superseded_by_batch)
-            SELECT r.id, r.revision, r.status, r.dataset_version, r.decision_date, r.data,
+                decision_date, display_until, data, original, department_code, batch_id, line,
+                received_at, superseded_by_batch)
+            SELECT r.id, r.revision, r.status, r.dataset_version, r.decision_date,
+                   r.display_until, r.data,
                    r.original, r.department_code, r.batch_id, r.line, r.received_at, :batch
             FROM records r JOIN {CHANGES} ch ON ch.record_id = r.id
             WHERE {CHANGED}""")
@@ -483,6 +501,8 @@ class ChunkStore:
                 subject_id = COALESCE(ch.subject_id, records.subject_id),
                 decision_date = CASE WHEN ch.action = 'withdraw' THEN records.decision_date
                                      ELSE ch.decision_date END,
+                display_until = CASE WHEN ch.action = 'withdraw' THEN records.display_until
+                                     ELSE ch.display_until END,
                 status = CASE WHEN ch.action = 'withdraw' THEN 'withdrawn' ELSE 'active' END,
                 revision = records.revision + 1, dataset_version = :version,
                 department_code = :dept, batch_id = :batch, line = ch.line, received_at = :now

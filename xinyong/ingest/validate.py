@@ -14,7 +14,15 @@ from datetime import date
 
 import polars as pl
 
-from xinyong.catalog.definitions import CodeTable, Dataset, FieldDefinition, FieldRole, FieldType
+from xinyong.archive.clocks import display_until
+from xinyong.catalog.definitions import (
+    CodeTable,
+    Dataset,
+    FieldDefinition,
+    FieldRole,
+    FieldType,
+    Policies,
+)
 from xinyong.identity.codes import CodeType
 from xinyong.identity.models import SubjectKind
 from xinyong.identity.vectorised import (
@@ -159,10 +167,16 @@ class ChunkValidator:
     """Validates chunks of one file against one dataset (built once per batch)."""
 
     def __init__(
-        self, dataset: Dataset, tables: dict[str, CodeTable], columns: ColumnMap, today: date
+        self,
+        dataset: Dataset,
+        tables: dict[str, CodeTable],
+        policies: Policies,
+        columns: ColumnMap,
+        today: date,
     ) -> None:
         self.dataset = dataset
         self.tables = tables
+        self.display_until = display_until(dataset, policies)
         self.columns = columns
         self.today = today
         self.role = {f.role: f for f in dataset.fields if f.role is not None}
@@ -540,6 +554,7 @@ class ChunkValidator:
             (pl.col(f"n:{decision.code}") if decision else pl.lit(None, dtype=pl.Date)).alias(
                 "decision_date"
             ),
+            self.display_until.alias("display_until"),
             "action",
             json_object({f.code: pl.col(f"n:{f.code}") for f in self.dataset.fields}).alias("data"),
             "original",

@@ -1,0 +1,31 @@
+"""The one query layer every reader of records goes through: what is live, what is public.
+
+A record past its display period is not shown, shared, scored and triggers nothing, from
+the day after its last day — whether or not the sweep has marked it expired yet.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from xinyong.ingest.models import Record, RecordStatus
+
+# Statuses of a record that is in force (a disputed one is shown, marked; issue: rights).
+IN_FORCE = (RecordStatus.ACTIVE, RecordStatus.DISPUTED, RecordStatus.CORRECTED)
+
+
+def within_period(today: date) -> ColumnElement[bool]:
+    """The record's clock has not run out (null: the rule sets no end)."""
+    return or_(Record.display_until.is_(None), Record.display_until >= today)
+
+
+def live(today: date) -> ColumnElement[bool]:
+    """In force and within its display period: what may be shown, shared, scored, used."""
+    return and_(Record.status.in_(IN_FORCE), within_period(today))
+
+
+def past_period(today: date) -> ColumnElement[bool]:
+    """In force but past its period: what the sweep marks expired."""
+    return and_(Record.status.in_(IN_FORCE), Record.display_until < today)
