@@ -24,6 +24,8 @@ PATH_VALUES = {
     "key_id": "999999",
     "day": "2025-10-01",
     "fmt": "csv",
+    "record_id": "999999",
+    "uscc": "91110000600037341L",
 }
 ANONYMOUS = "anonymous"
 

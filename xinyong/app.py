@@ -29,6 +29,7 @@ from xinyong.core.errors import ConfigurationError
 from xinyong.core.meta import DEMO_LOADED, get_meta
 from xinyong.core.security import Principal, new_token
 from xinyong.core.settings import Settings, get_settings
+from xinyong.portal import records as portal_records
 from xinyong.portal import views as portal_views
 from xinyong.web.access import CSRF_COOKIE, PUBLIC, csrf_seed
 from xinyong.web.deps import DbSession
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(build_router())
     for router in (
         portal_views.router,
+        portal_records.router,
         account_views.router,
         console_views.router,
         console_batches.router,

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     holidays_file: Path | None = Field(
         None, description="YAML with official holidays / make-up days for years the calendar lacks."
     )
+    publish_person_penalties: bool = Field(
+        True, description="Publish penalties of natural persons (some regions publish none)."
+    )
     sweep_hours: float = Field(
         24, ge=0, description="How often the server marks expired records (0: never; use cron)."
     )

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
+from xinyong.archive import search
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.models import CatalogDataset
@@ -123,8 +124,10 @@ def ingest(
     today: date | None = None,
     chunk_rows: int = CHUNK_ROWS,
     progress: Progress | None = None,
+    index: bool = True,
 ) -> Batch:
-    """Validate, link and store a file as one batch: all of it or none of it.
+    """Validate, link and store a file as one batch: all of it or none of it; then, unless
+    ``index`` is false, bring the public search index up to date (its own transaction).
 
     Raises UnreadableFile (and records a failed batch) when the file as a whole cannot be
     read; rows that cannot be accepted are quarantined, never dropped.
@@ -245,6 +248,8 @@ def ingest(
                 started,
             )
             raise
+    if index:
+        search.refresh(database, catalog)
     return batch
 
 

@@ -1,0 +1,223 @@
+"""What the public may see (公示): one condition and one projection behind every public page
+and public JSON response — live, in a public dataset, never a minor, masked."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, or_, select, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.types import Date
+
+from xinyong.accounts.models import Department
+from xinyong.archive.schemas import PublicField, PublicPage, PublicRecord, PublicSubject
+from xinyong.archive.search import match_expression, matching_ids, query_terms
+from xinyong.archive.visibility import live
+from xinyong.catalog.definitions import CATEGORY_LABELS, FieldRole, Openness, Polarity
+from xinyong.catalog.loader import Catalog
+from xinyong.core.errors import NotFound
+from xinyong.identity.codes import CodeType, clean
+from xinyong.identity.masking import mask_code
+from xinyong.identity.models import Subject, SubjectKind
+from xinyong.ingest.models import Record
+
+ADULT_YEARS = 18
+MAX_COUNT = 10_000  # totals are counted up to here ("10,000+"): an exact count costs a scan
+PAGE_SIZE = 20
+Visible = Select[Record, Subject, str]
+
+
+class add_years(FunctionElement[date]):  # noqa: N801 - reads as SQL
+    """``date + n years`` on either engine."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(add_years, "sqlite")
+def _add_years_sqlite(element: add_years, compiler: Any, **kw: Any) -> str:
+    day, years = list(element.clauses)
+    return (
+        f"date({compiler.process(day, **kw)}, '+' || {compiler.process(years, **kw)} || ' years')"
+    )
+
+
+@compiles(add_years, "postgresql")
+def _add_years_postgresql(element: add_years, compiler: Any, **kw: Any) -> str:
+    day, years = list(element.clauses)
+    return (
+        f"CAST({compiler.process(day, **kw)} + make_interval(years => "
+        f"{compiler.process(years, **kw)}) AS DATE)"
+    )
+
+
+@dataclass(frozen=True)
+class Publication:
+    """The rules of publication in force (settings and catalog)."""
+
+    catalog: Catalog
+    publish_person_penalties: bool
+    today: date
+
+    @property
+    def public_datasets(self) -> list[str]:
+        """Datasets whose records are public (公开)."""
+        return [c for c, d in self.catalog.datasets.items() if d.openness is Openness.PUBLIC]
+
+    def condition(self) -> ColumnElement[bool]:
+        """May a record (joined to its subject) be shown to the public today."""
+        adult = or_(
+            Subject.kind == SubjectKind.ORGANISATION,
+            Subject.birth_date.is_(None),
+            add_years(Subject.birth_date, ADULT_YEARS)
+            <= func.coalesce(Record.decision_date, literal_column("CURRENT_DATE")),
+        )  # a minor's records, and an adult's offences as a minor, are never published
+        rules = [live(self.today), Record.dataset_code.in_(self.public_datasets), adult]
+        if not self.publish_person_penalties:
+            negative = [
+                c for c, d in self.catalog.datasets.items() if d.polarity is Polarity.NEGATIVE
+            ]
+            rules.append(
+                not_(and_(Subject.kind == SubjectKind.PERSON, Record.dataset_code.in_(negative)))
+            )
+        return and_(*rules)
+
+
+@dataclass(frozen=True)
+class PublicQuery:
+    """A 双公示 search: words or a code, filters, a page."""
+
+    q: str | None = None
+    dataset: str | None = None
+    department: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    page: int = 1
+    size: int = PAGE_SIZE
+
+
+def _base(rules: Publication) -> Visible:
+    """Records the public may see, with their subject and department name."""
+    return (
+        select(Record, Subject, Department.name)
+        .join(Subject, Subject.id == Record.subject_id)
+        .join(Department, Department.code == Record.department_code)
+        .where(rules.condition())
+    )
+
+
+def _filtered(statement: Visible, query: PublicQuery, dialect: str) -> Visible | None:
+    """The query's filters and words applied; None when the words can match nothing."""
+    if query.dataset:
+        statement = statement.where(Record.dataset_code == query.dataset.upper())
+    if query.department:
+        statement = statement.where(Record.department_code == query.department.upper())
+    if query.date_from:
+        statement = statement.where(Record.decision_date >= query.date_from)
+    if query.date_to:
+        statement = statement.where(Record.decision_date <= query.date_to)
+    words = (query.q or "").strip()
+    if not words:
+        return statement.order_by(Record.id.desc())
+    code = clean(words)
+    if len(code) == 18 and code.isalnum():  # a USCC: the subject's records, by index
+        return statement.where(Subject.code == code, Subject.code_type == CodeType.USCC).order_by(
+            Record.id.desc()
+        )
+    terms = query_terms(words)
+    if not terms:
+        return None
+    found = text(matching_ids(dialect)).bindparams(match=match_expression(dialect, terms))
+    return statement.where(Record.id.in_(found)).order_by(Record.id.desc())
+
+
+def search(session: Session, rules: Publication, query: PublicQuery) -> PublicPage:
+    """One page of public records matching ``query``, newest first, with a capped total."""
+    dialect = session.get_bind().dialect.name
+    statement = _filtered(_base(rules), query, dialect)
+    if statement is None:
+        return PublicPage(items=[], total=0, total_capped=False, page=query.page, size=query.size)
+    rows = session.execute(statement.limit(query.size).offset((query.page - 1) * query.size)).all()
+    counted = (
+        session.scalar(
+            select(func.count()).select_from(
+                statement.with_only_columns(Record.id).limit(MAX_COUNT + 1).subquery()
+            )
+        )
+        or 0
+    )
+    return PublicPage(
+        items=[project(rules, record, subject, department) for record, subject, department in rows],
+        total=min(counted, MAX_COUNT),
+        total_capped=counted > MAX_COUNT,
+        page=query.page,
+        size=query.size,
+    )
+
+
+def public_record(session: Session, rules: Publication, record_id: int) -> PublicRecord:
+    """One public record, or not found (also when it exists but may not be shown)."""
+    row = session.execute(_base(rules).where(Record.id == record_id)).first()
+    if row is None:
+        raise NotFound("该记录不存在或不在公示范围内")
+    return project(rules, *row)
+
+
+def public_subject(session: Session, rules: Publication, uscc: str) -> PublicSubject:
+    """An organisation's public page: its name, code and public records."""
+    code = clean(uscc)
+    subject = session.scalar(
+        select(Subject).where(
+            Subject.code_type == CodeType.USCC,
+            Subject.code == code,
+            Subject.kind == SubjectKind.ORGANISATION,
+        )
+    )
+    if subject is None:
+        raise NotFound("未找到该统一社会信用代码对应的组织")
+    rows = session.execute(
+        _base(rules).where(Record.subject_id == subject.id).order_by(Record.decision_date.desc())
+    ).all()
+    return PublicSubject(
+        name=subject.name,
+        code=subject.code,
+        records=[project(rules, record, s, department) for record, s, department in rows],
+    )
+
+
+def project(rules: Publication, record: Record, subject: Subject, department: str) -> PublicRecord:
+    """A record as the public sees it: public fields only, personal numbers masked."""
+    dataset = rules.catalog.datasets[record.dataset_code]
+    data = json.loads(record.data)
+    masked = {f.code for f in dataset.fields if f.role in (FieldRole.SUBJECT_ID_NUMBER,)}
+    tables = rules.catalog.code_tables
+    fields = []
+    for item in dataset.fields:
+        value = data.get(item.code)
+        if not item.public or value in (None, ""):
+            continue
+        shown = str(value)
+        if item.code in masked:
+            shown = mask_code(subject.code_type, shown)
+        elif item.code_table is not None:  # the name people read, not the code
+            entry = tables[item.code_table].lookup(shown)
+            shown = entry.name if entry else shown
+        fields.append(PublicField(code=item.code, name=item.name, value=shown))
+    return PublicRecord(
+        id=record.id,
+        dataset_code=dataset.code,
+        dataset_name=dataset.name,
+        category=CATEGORY_LABELS[dataset.category],
+        subject_name=subject.name,
+        subject_kind=subject.kind.value,
+        subject_code=mask_code(subject.code_type, subject.code),
+        decision_date=record.decision_date,
+        display_until=record.display_until,
+        department=department,
+        fields=fields,
+    )

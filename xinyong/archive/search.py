@@ -1,0 +1,154 @@
+# ruff: noqa: S608 - statements are assembled from module constants only; values are bound
+"""Full-text search over public records by name or document number, on either engine.
+
+Chinese has no spaces between words, and names are searched by any part (``贸易`` finds
+``示范贸易有限公司``), so text is indexed as overlapping character pairs (bigrams, as
+Lucene's CJK analyser does) and a query matches when it carries all of the query's pairs.
+The pairs are made here, in one vectorised expression, so both engines index and query
+exactly the same tokens and neither depends on a locale or a dictionary: SQLite keeps them
+in an FTS5 table, PostgreSQL in a ``tsvector`` (``array_to_tsvector``, no parser) with a
+GIN index. A one-character query matches pairs that start with it (prefix).
+
+The index is derived data: ``refresh_index`` adds the records of batches stored since its
+last run (new and revised records carry their batch's id), set-based chunk by chunk.
+Whether a record may be shown is decided at query time by ``archive.public``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import Connection, select, text
+from sqlalchemy.orm import Session
+
+from xinyong.catalog.definitions import FieldRole, Openness
+from xinyong.catalog.loader import Catalog
+from xinyong.core.db import Database
+from xinyong.core.meta import get_meta, set_meta
+from xinyong.identity.models import Subject
+from xinyong.ingest.models import Batch, Record
+from xinyong.ingest.store import bulk_insert, rows_source
+
+SEARCH_TABLE = "record_search"  # derived: outside the models, made by migration 0005
+INDEXED_BATCH = "search_indexed_batch"  # platform_meta: the last batch indexed
+INDEX_CHUNK = 50_000
+
+
+def bigrams(expr: pl.Expr) -> pl.Expr:
+    """Text as space-separated overlapping character pairs (a single character stays one)."""
+    chars = expr.str.to_uppercase().str.replace_all(r"[^\p{L}\p{N}]", "").str.split("")
+    pairs = chars.list.eval((pl.element() + pl.element().shift(-1)).drop_nulls())
+    return pl.when(chars.list.len() == 1).then(chars.list.first()).otherwise(pairs.list.join(" "))
+
+
+def query_terms(query: str) -> list[str]:
+    """The pairs a query must match (one character: itself, matched as a prefix)."""
+    value = pl.select(bigrams(pl.lit(query.strip()))).item()
+    return str(value).split() if value else []
+
+
+def match_expression(dialect: str, terms: list[str]) -> str:
+    """The engine's full-text query for ``terms`` (all of them; quoted, never parsed)."""
+    prefix = len(terms) == 1 and len(terms[0]) == 1
+    if dialect == "postgresql":
+        return " & ".join(f"'{t}'" + (":*" if prefix else "") for t in terms)
+    return " AND ".join(f'"{t}"' + ("*" if prefix else "") for t in terms)
+
+
+def matching_ids(dialect: str) -> str:
+    """A statement yielding the ids of records whose terms match ``:match``."""
+    if dialect == "postgresql":
+        return f"SELECT record_id FROM {SEARCH_TABLE} WHERE terms @@ CAST(:match AS tsquery)"
+    return f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :match"
+
+
+def _public_codes(catalog: Catalog) -> list[str]:
+    return [c for c, d in catalog.datasets.items() if d.openness is Openness.PUBLIC]
+
+
+def _document_field(catalog: Catalog) -> dict[str, str]:
+    """Each public dataset's document number field (文书号), if it has one."""
+    found = {}
+    for code in _public_codes(catalog):
+        item = catalog.datasets[code].field_by_role(FieldRole.DOCUMENT_NUMBER)
+        if item is not None:
+            found[code] = item.code
+    return found
+
+
+def refresh_index(session: Session, catalog: Catalog) -> int:
+    """Index the public records of every batch stored since the last refresh; returns the
+    records indexed. Revised records are re-indexed (their old terms removed first)."""
+    done = int(get_meta(session, INDEXED_BATCH) or 0)
+    newest = session.scalar(select(Batch.id).order_by(Batch.id.desc()).limit(1)) or 0
+    if newest <= done:
+        return 0
+    connection = session.connection()
+    documents = _document_field(catalog)
+    indexed, last = 0, 0
+    while True:
+        rows = session.execute(
+            select(Record.id, Record.dataset_code, Record.data, Subject.name)
+            .join(Subject, Subject.id == Record.subject_id)
+            .where(
+                Record.batch_id > done,
+                Record.batch_id <= newest,
+                Record.dataset_code.in_(_public_codes(catalog)),
+                Record.id > last,
+            )
+            .order_by(Record.id)
+            .limit(INDEX_CHUNK)
+        ).all()
+        if not rows:
+            break
+        last = rows[-1][0]
+        frame = pl.DataFrame(
+            rows,
+            schema={"id": pl.Int64, "dataset": pl.String, "data": pl.String, "name": pl.String},
+            orient="row",
+        )
+        _index_chunk(connection, frame, documents)
+        indexed += frame.height
+    set_meta(session, INDEXED_BATCH, str(newest))
+    return indexed
+
+
+def _index_chunk(connection: Connection, frame: pl.DataFrame, documents: dict[str, str]) -> None:
+    """Replace the index entries of one chunk of records."""
+    document = pl.lit(None, dtype=pl.String)
+    for dataset, field in documents.items():
+        document = (
+            pl.when(pl.col("dataset") == dataset)
+            .then(pl.col("data").str.json_path_match(f"$.{field}"))
+            .otherwise(document)
+        )
+    terms = frame.select(
+        "id",
+        pl.concat_str(
+            [bigrams(pl.col("name")), bigrams(document)], separator=" ", ignore_nulls=True
+        )
+        .str.replace_all(" +", " ")
+        .str.strip_chars()
+        .alias("terms"),
+    )
+    source, params = rows_source(connection, "x", terms.select("id"))
+    key = "record_id" if connection.dialect.name == "postgresql" else "rowid"
+    connection.execute(
+        text(f"DELETE FROM {SEARCH_TABLE} WHERE {key} IN (SELECT x.id FROM {source})"), params
+    )
+    if connection.dialect.name == "postgresql":
+        source, params = rows_source(connection, "t", terms)
+        connection.execute(
+            text(
+                f"""INSERT INTO {SEARCH_TABLE} (record_id, terms)
+                SELECT t.id, array_to_tsvector(string_to_array(t.terms, ' ')) FROM {source}"""
+            ),
+            params,
+        )
+        return
+    bulk_insert(connection, SEARCH_TABLE, ("rowid", "terms"), terms.iter_rows())
+
+
+def refresh(database: Database, catalog: Catalog) -> int:
+    """Bring the index up to date in its own transaction (after a batch is stored)."""
+    with database.writing() as session:
+        return refresh_index(session, catalog)
