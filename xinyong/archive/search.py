@@ -9,27 +9,26 @@ exactly the same tokens and neither depends on a locale or a dictionary: SQLite 
 in an FTS5 table, PostgreSQL in a ``tsvector`` (``array_to_tsvector``, no parser) with a
 GIN index. A one-character query matches pairs that start with it (prefix).
 
-The index is derived data: ``refresh_index`` adds the records of batches stored since its
-last run (new and revised records carry their batch's id), set-based chunk by chunk.
+The index is derived data: ``refresh_index`` adds the records of completed batches not yet
+indexed (new and revised records carry their batch's id), set-based chunk by chunk.
 Whether a record may be shown is decided at query time by ``archive.public``.
 """
 
 from __future__ import annotations
 
 import polars as pl
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, select, text, update
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.definitions import FieldRole, Openness
 from xinyong.catalog.loader import Catalog
-from xinyong.core.db import Database
-from xinyong.core.meta import get_meta, set_meta
+from xinyong.core.db import Database, utcnow
 from xinyong.identity.models import Subject
-from xinyong.ingest.models import Batch, Record
+from xinyong.ingest.models import Batch, BatchStatus, Record
 from xinyong.ingest.store import bulk_insert, rows_source
 
 SEARCH_TABLE = "record_search"  # derived: outside the models, made by migration 0005
-INDEXED_BATCH = "search_indexed_batch"  # platform_meta: the last batch indexed
+INDEX_LOCK_KEY = 0x78797372  # any constant: one index refresh at a time on PostgreSQL
 INDEX_CHUNK = 50_000
 
 
@@ -76,13 +75,19 @@ def _document_field(catalog: Catalog) -> dict[str, str]:
 
 
 def refresh_index(session: Session, catalog: Catalog) -> int:
-    """Index the public records of every batch stored since the last refresh; returns the
-    records indexed. Revised records are re-indexed (their old terms removed first)."""
-    done = int(get_meta(session, INDEXED_BATCH) or 0)
-    newest = session.scalar(select(Batch.id).order_by(Batch.id.desc()).limit(1)) or 0
-    if newest <= done:
-        return 0
+    """Index the public records of every completed batch not yet indexed; returns the
+    records indexed. Revised records are re-indexed (their old terms removed first).
+
+    Batches are picked by their own mark, not an id watermark: on PostgreSQL a batch with
+    a lower id may commit after a higher one. Refreshes take turns (an advisory lock)."""
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INDEX_LOCK_KEY})
+    pending = session.scalars(
+        select(Batch.id).where(Batch.status == BatchStatus.COMPLETED, Batch.indexed_at.is_(None))
+    ).all()
+    if not pending:
+        return 0
     documents = _document_field(catalog)
     indexed, last = 0, 0
     while True:
@@ -90,8 +95,7 @@ def refresh_index(session: Session, catalog: Catalog) -> int:
             select(Record.id, Record.dataset_code, Record.data, Subject.name)
             .join(Subject, Subject.id == Record.subject_id)
             .where(
-                Record.batch_id > done,
-                Record.batch_id <= newest,
+                Record.batch_id.in_(pending),
                 Record.dataset_code.in_(_public_codes(catalog)),
                 Record.id > last,
             )
@@ -108,7 +112,7 @@ def refresh_index(session: Session, catalog: Catalog) -> int:
         )
         _index_chunk(connection, frame, documents)
         indexed += frame.height
-    set_meta(session, INDEXED_BATCH, str(newest))
+    session.execute(update(Batch).where(Batch.id.in_(pending)).values(indexed_at=utcnow()))
     return indexed
 
 

@@ -71,6 +71,8 @@ class Batch(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # When its records went into the public search index (archive.search); null: not yet.
+    indexed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     duration_ms: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
