@@ -16,9 +16,14 @@ from sqlalchemy.types import Date
 
 from xinyong.accounts.models import Department
 from xinyong.archive.schemas import PublicField, PublicPage, PublicRecord, PublicSubject
-from xinyong.archive.search import match_expression, matching_ids, query_terms
+from xinyong.archive.search import (
+    match_expression,
+    matching_ids,
+    public_datasets,
+    query_terms,
+)
 from xinyong.archive.visibility import live
-from xinyong.catalog.definitions import CATEGORY_LABELS, FieldRole, Openness, Polarity
+from xinyong.catalog.definitions import CATEGORY_LABELS, FieldRole, Polarity
 from xinyong.catalog.loader import Catalog
 from xinyong.core.errors import NotFound
 from xinyong.identity.codes import CodeType, clean
@@ -67,7 +72,7 @@ class Publication:
     @property
     def public_datasets(self) -> list[str]:
         """Datasets whose records are public (公开)."""
-        return [c for c, d in self.catalog.datasets.items() if d.openness is Openness.PUBLIC]
+        return public_datasets(self.catalog)
 
     def condition(self) -> ColumnElement[bool]:
         """May a record (joined to its subject) be shown to the public today."""
@@ -194,7 +199,7 @@ def project(rules: Publication, record: Record, subject: Subject, department: st
     """A record as the public sees it: public fields only, personal numbers masked."""
     dataset = rules.catalog.datasets[record.dataset_code]
     data = json.loads(record.data)
-    masked = {f.code for f in dataset.fields if f.role in (FieldRole.SUBJECT_ID_NUMBER,)}
+    masked = {f.code for f in dataset.fields if f.role is FieldRole.SUBJECT_ID_NUMBER}
     tables = rules.catalog.code_tables
     fields = []
     for item in dataset.fields:

@@ -60,14 +60,15 @@ def matching_ids(dialect: str) -> str:
     return f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :match"
 
 
-def _public_codes(catalog: Catalog) -> list[str]:
+def public_datasets(catalog: Catalog) -> list[str]:
+    """Datasets whose records are public (公开): the ones indexed and shown."""
     return [c for c, d in catalog.datasets.items() if d.openness is Openness.PUBLIC]
 
 
 def _document_field(catalog: Catalog) -> dict[str, str]:
     """Each public dataset's document number field (文书号), if it has one."""
     found = {}
-    for code in _public_codes(catalog):
+    for code in public_datasets(catalog):
         item = catalog.datasets[code].field_by_role(FieldRole.DOCUMENT_NUMBER)
         if item is not None:
             found[code] = item.code
@@ -96,7 +97,7 @@ def refresh_index(session: Session, catalog: Catalog) -> int:
             .join(Subject, Subject.id == Record.subject_id)
             .where(
                 Record.batch_id.in_(pending),
-                Record.dataset_code.in_(_public_codes(catalog)),
+                Record.dataset_code.in_(public_datasets(catalog)),
                 Record.id > last,
             )
             .order_by(Record.id)
