@@ -19,7 +19,7 @@ from xinyong.archive.visibility import live
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.definitions import PeriodBounds, Severity
 from xinyong.catalog.loader import get_catalog
-from xinyong.core.db import Database
+from xinyong.core.db import Database, keyset_chunks
 from xinyong.ingest.models import Record, RecordStatus
 
 CATALOG = get_catalog()
@@ -120,6 +120,10 @@ def test_ingest_stores_each_records_clock_and_the_sweep_expires_it(
         "示市监罚〔2025〕2号": date(2026, 6, 1),
         "示市监罚〔2025〕3号": date(2027, 1, 10),
     }
+    with db.reading() as session:  # the chunked reads the sweep's recomputation uses
+        ids = sorted(session.scalars(select(Record.id)))
+        chunks = keyset_chunks(session, select(Record.id), Record.id, 2)
+        assert [[row[0] for row in rows] for rows in chunks] == [ids[:2], ids[2:]]
     today = date(2026, 6, 2)
     with db.reading() as session:  # past its last day: not live, even before the sweep
         shown = session.scalars(select(Record.business_key).where(live(today))).all()

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.catalog.definitions import FieldRole, Openness
 from xinyong.catalog.loader import Catalog
-from xinyong.core.db import Database, utcnow
+from xinyong.core.db import Database, keyset_chunks, utcnow
 from xinyong.identity.models import Subject
 from xinyong.ingest.models import Batch, BatchStatus, Record
 from xinyong.ingest.store import bulk_insert, rows_source
@@ -90,22 +90,13 @@ def refresh_index(session: Session, catalog: Catalog) -> int:
     if not pending:
         return 0
     documents = _document_field(catalog)
-    indexed, last = 0, 0
-    while True:
-        rows = session.execute(
-            select(Record.id, Record.dataset_code, Record.data, Subject.name)
-            .join(Subject, Subject.id == Record.subject_id)
-            .where(
-                Record.batch_id.in_(pending),
-                Record.dataset_code.in_(public_datasets(catalog)),
-                Record.id > last,
-            )
-            .order_by(Record.id)
-            .limit(INDEX_CHUNK)
-        ).all()
-        if not rows:
-            break
-        last = rows[-1][0]
+    statement = (
+        select(Record.id, Record.dataset_code, Record.data, Subject.name)
+        .join(Subject, Subject.id == Record.subject_id)
+        .where(Record.batch_id.in_(pending), Record.dataset_code.in_(public_datasets(catalog)))
+    )
+    indexed = 0
+    for rows in keyset_chunks(session, statement, Record.id, INDEX_CHUNK):
         frame = pl.DataFrame(
             rows,
             schema={"id": pl.Int64, "dataset": pl.String, "data": pl.String, "name": pl.String},

@@ -17,7 +17,7 @@ from xinyong.archive.visibility import past_period
 from xinyong.audit import service as audit
 from xinyong.catalog.definitions import Dataset, FieldType, Policies
 from xinyong.catalog.loader import Catalog
-from xinyong.core.db import Database
+from xinyong.core.db import Database, keyset_chunks
 from xinyong.core.security import Principal, Role
 from xinyong.ingest.models import Record, RecordStatus
 from xinyong.ingest.store import rows_source
@@ -105,17 +105,11 @@ def recompute_periods(
     periods changed), chunk by chunk in key order; returns the records whose date moved.
     Expired records whose new period has not run out are not revived: that is a decision."""
     until = display_until(dataset, policies, _from_json(dataset))
-    last, moved = 0, 0
-    while True:
-        rows = connection.execute(
-            select(Record.id, Record.data, Record.display_until)
-            .where(Record.dataset_code == dataset.code, Record.id > last)
-            .order_by(Record.id)
-            .limit(chunk)
-        ).all()
-        if not rows:
-            return moved
-        last = rows[-1][0]
+    statement = select(Record.id, Record.data, Record.display_until).where(
+        Record.dataset_code == dataset.code
+    )
+    moved = 0
+    for rows in keyset_chunks(connection, statement, Record.id, chunk):
         frame = pl.DataFrame(
             rows, schema={"id": pl.Int64, "data": pl.String, "old": pl.Date}, orient="row"
         ).select("id", "old", until.alias("until"))
@@ -131,6 +125,7 @@ def recompute_periods(
             params,
         )
         moved += changed.height
+    return moved
 
 
 def recompute_all(

@@ -17,9 +17,21 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Engine, Enum, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Engine,
+    Enum,
+    Integer,
+    MetaData,
+    Row,
+    Select,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from xinyong.core.settings import Settings
@@ -92,6 +104,23 @@ def str_enum(cls: type[StrEnum]) -> Enum:
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def keyset_chunks(
+    executor: Connection | Session,
+    statement: Select[*tuple[Any, ...]],
+    key: ColumnElement[int] | QueryableAttribute[int],
+    size: int,
+) -> Iterator[list[Row[Any]]]:
+    """``statement``'s rows in chunks of ``size`` by ascending ``key``, its first column
+    (keyset paging: each chunk is one index range scan, however far into the table)."""
+    last = 0
+    while True:
+        rows = list(executor.execute(statement.where(key > last).order_by(key).limit(size)))
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
 
 
 def import_all_models() -> MetaData:

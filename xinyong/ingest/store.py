@@ -2,11 +2,11 @@
 """Set-based storage of a validated chunk: subjects, records, revisions, relations, quarantine.
 
 Each step is one statement per chunk over the chunk's rows bound as a single parameter
-(``unnest`` of arrays on PostgreSQL, ``json_each`` on SQLite): look up the records the
-chunk's keys already have, create the subjects it names, fetch their ids, relate legal
-representatives. New records — nearly every row of a first load — then go straight into
-``records`` in one bulk insert, so the wide data is written once. Rows whose key exists
-already are staged in full and applied (revision, withdrawal) by SQL.
+(``unnest`` of arrays on PostgreSQL, an in-memory temporary table on SQLite): create the
+subjects the chunk names and remember their ids, relate legal representatives. Records
+are first inserted optimistically as new — nearly every row of a first load — in one bulk
+insert, so the wide data is written once; rows whose key exists already are looked up,
+staged in full and applied (revision, withdrawal) by SQL.
 No per-row ORM objects, no Python loop over the records table.
 """
 
