@@ -27,6 +27,7 @@ install: $(VENV)/.installed
 
 ## Create/migrate var/xinyong.db, load the demo once, serve http://127.0.0.1:8000.
 run: install
+	scripts/system-deps.sh run
 	$(BIN)/xinyong db upgrade
 	$(BIN)/xinyong demo
 	XINYONG_DEMO=1 $(BIN)/xinyong serve --host $(HOST) --port $(PORT)

@@ -53,20 +53,27 @@ class Factory:
             session.add(department)
         return department
 
-    def user(self, role: Role, department_code: str | None = None) -> User:
-        """A user with ``PASSWORD``; staff roles that need one get a department."""
+    def user(
+        self, role: Role, department_code: str | None = None, subject_code: str | None = None
+    ) -> User:
+        """A user with ``PASSWORD``; staff roles that need one get a department, a citizen
+        a subject (a fresh ID number unless ``subject_code`` is given)."""
         if role.needs_department and department_code is None:
             department_code = self.department().code
+        number = next(_counter)
+        if role is Role.CITIZEN and subject_code is None:
+            subject_code = make_ric()
         with self.db.writing() as session:
             return accounts.create_user(
                 session,
                 ADMIN,
                 UserCreate(
-                    username=f"{role.value}{next(_counter)}",
+                    username=f"{role.value}{number}",
                     display_name=f"测试{role.label}",
                     password=PASSWORD,
                     role=role,
                     department_code=department_code,
+                    subject_code=subject_code,
                 ),
             )
 

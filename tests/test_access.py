@@ -26,6 +26,8 @@ PATH_VALUES = {
     "fmt": "csv",
     "record_id": "999999",
     "uscc": "91110000600037341L",
+    "subject_id": "999999",
+    "number": "XY20261121-0000000000",
 }
 ANONYMOUS = "anonymous"
 

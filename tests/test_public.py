@@ -3,7 +3,6 @@ through one query layer — live records of public datasets, no minors, IDs mask
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -11,16 +10,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.factories import Factory, make_ric
-from tests.ingest_data import company_row, person_row, write_csv
-from tests.test_ingest import TODAY, submit
+from tests.public_city import COMPANY, full_id_numbers, make_city, rules
 from xinyong.api.public import publication
-from xinyong.archive.public import Publication, PublicQuery, search
-from xinyong.catalog.loader import get_catalog
+from xinyong.archive.public import PublicQuery, search
 from xinyong.core.db import Database
-from xinyong.identity.codes import check_ric
-
-FULL_ID = re.compile(r"(?<![0-9A-Z])\d{17}[\dX](?![0-9A-Z])")
-COMPANY = company_row(1)["统一社会信用代码"]
 
 
 @pytest.fixture
@@ -30,33 +23,10 @@ def app(app: FastAPI) -> FastAPI:
     return app
 
 
-def rules(*, persons: bool = True) -> Publication:
-    return Publication(get_catalog(), publish_person_penalties=persons, today=TODAY)
-
-
-def recent(row: dict[str, str]) -> dict[str, str]:
-    """Decided this year, shown for the rule's year (no deadline of its own)."""
-    return {**row, "处罚决定日期": "2026-06-01", "处罚有效期": "2026-12-01", "公示截止期": ""}
-
-
 @pytest.fixture
 def city(db: Database, factory: Factory, tmp_path: Path) -> str:
     """A department's penalties: companies, an adult, a minor, one past its period."""
-    department = factory.department().code
-    rows = [
-        recent(company_row(1)),
-        company_row(2, 行政相对人名称="青山建材厂", 处罚决定日期="2026-03-01", 公示截止期=""),
-        company_row(3, 处罚决定日期="2024-01-05", 公示截止期="", 处罚有效期="2024-06-01"),
-        recent(person_row(4)),
-        recent(person_row(5, 证件号码=make_ric("20100601", sequence=5))),
-    ]
-    submit(db, write_csv(tmp_path / "p.csv", rows), department)
-    return department
-
-
-def full_id_numbers(page: str) -> list[str]:
-    """Valid 18-digit ID numbers in a page (an all-digit USCC of a government body is not)."""
-    return [m for m in FULL_ID.findall(page) if check_ric(m).valid]
+    return make_city(db, factory, tmp_path)
 
 
 def names(body: dict[str, object]) -> list[str]:

@@ -18,18 +18,22 @@ from xinyong import __version__
 from xinyong.accounts import views as account_views
 from xinyong.api import API_PREFIX, build_router
 from xinyong.archive.service import sweep_periodically
+from xinyong.archive.signing import Signer
 from xinyong.catalog.loader import get_catalog
 from xinyong.catalog.service import sync_catalog
+from xinyong.console import archive as console_archive
 from xinyong.console import batches as console_batches
 from xinyong.console import views as console_views
 from xinyong.core import migrate
 from xinyong.core.calendar import get_calendar
 from xinyong.core.db import Database
 from xinyong.core.errors import ConfigurationError
-from xinyong.core.meta import DEMO_LOADED, get_meta
+from xinyong.core.meta import DEMO_LOADED, DEMO_SECRET_KEY, get_meta, set_meta
 from xinyong.core.security import Principal, new_token
 from xinyong.core.settings import Settings, get_settings
+from xinyong.portal import me as portal_me
 from xinyong.portal import records as portal_records
+from xinyong.portal import reports as portal_reports
 from xinyong.portal import views as portal_views
 from xinyong.web.access import CSRF_COOKIE, PUBLIC, csrf_seed
 from xinyong.web.deps import DbSession
@@ -60,18 +64,29 @@ class Health(BaseModel):
     catalog_version: str
 
 
-def resolve_secret_key(settings: Settings) -> str:
-    """The key to sign with; outside the demo, a missing or weak key stops start-up."""
+def configured_secret_key(settings: Settings) -> str | None:
+    """The configured key; None in demo mode without a good one; outside the demo, a
+    missing or weak key stops start-up."""
     problem = settings.secret_key_problem()
     if problem is None and settings.secret_key is not None:
         return settings.secret_key.get_secret_value()
     if settings.demo:
-        log.warning("demo mode: %s; using a random key for this process", problem)
-        return new_token(32)
+        log.warning("demo mode: %s; using the demo database's own random key", problem)
+        return None
     raise ConfigurationError(
         f"refusing to start: {problem}. Set XINYONG_SECRET_KEY to a random value of at least "
         "32 characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
     )
+
+
+def demo_secret_key(database: Database) -> str:
+    """A random key kept in the demo database, so demo reports verify after a restart."""
+    with database.writing() as session:
+        key = get_meta(session, DEMO_SECRET_KEY)
+        if key is None:
+            key = new_token(32)
+            set_meta(session, DEMO_SECRET_KEY, key)
+    return key
 
 
 def check_database(database: Database, settings: Settings) -> None:
@@ -89,9 +104,10 @@ def check_database(database: Database, settings: Settings) -> None:
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the application: check configuration, load the catalog, wire routes."""
     settings = settings or get_settings()
-    secret_key = resolve_secret_key(settings)
+    configured = configured_secret_key(settings)
     database = database or Database.from_settings(settings)
     check_database(database, settings)
+    secret_key = configured or demo_secret_key(database)
     catalog = get_catalog(settings.catalog_dir)
     with database.writing() as session:
         sync_catalog(session, catalog)
@@ -101,6 +117,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         catalog=catalog,
         calendar=get_calendar(settings.holidays_file),
         secret_key=secret_key,
+        signer=Signer.from_secret(secret_key),
     )
 
     @asynccontextmanager
@@ -131,6 +148,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         account_views.router,
         console_views.router,
         console_batches.router,
+        console_archive.router,
+        portal_me.router,
+        portal_reports.router,
     ):
         app.include_router(router)
 

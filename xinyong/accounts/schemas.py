@@ -49,6 +49,11 @@ class UserCreate(BaseModel):
     password: str = Field(min_length=1, max_length=200)
     role: Role
     department_code: str | None = None
+    subject_code: str | None = Field(
+        None,
+        max_length=64,
+        description="A citizen account's ID number, or an organisation account's USCC",
+    )
 
 
 class UserOut(BaseModel):

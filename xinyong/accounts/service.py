@@ -15,7 +15,9 @@ from xinyong.accounts.schemas import DepartmentsFile, UserCreate
 from xinyong.audit import service as audit
 from xinyong.core.errors import Conflict, InvalidInput, NotFound
 from xinyong.core.security import Principal, Role
-from xinyong.identity.codes import check_uscc
+from xinyong.identity import service as identity
+from xinyong.identity.codes import CodeType, check_code, check_uscc
+from xinyong.identity.models import Subject, SubjectKind
 
 PACKAGED_DEPARTMENTS = Path(__file__).parent / "files" / "departments.yaml"
 
@@ -87,7 +89,9 @@ def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
         get_department(session, data.department_code)
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
         raise Conflict(f"用户名 {data.username} 已存在", code="username_taken")
+    subject_id = _account_subject(session, data) if data.role is Role.CITIZEN else None
     user = User(
+        subject_id=subject_id,
         username=data.username,
         display_name=data.display_name,
         password_hash=hash_password(data.password),
@@ -111,6 +115,30 @@ def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
         },
     )
     return user
+
+
+def _account_subject(session: Session, data: UserCreate) -> int:
+    """The subject a citizen account speaks for, by ID number or USCC (registered if new)."""
+    code = data.subject_code or ""
+    for code_type, kind in (
+        (CodeType.RIC, SubjectKind.PERSON),
+        (CodeType.USCC, SubjectKind.ORGANISATION),
+    ):
+        checked = check_code(code_type, code)
+        if checked.valid:
+            # A subject already on file keeps the name its records give it.
+            subject = session.scalar(
+                select(Subject).where(
+                    Subject.code_type == code_type, Subject.code == checked.normalised
+                )
+            ) or identity.register_subject(session, code_type, code, data.display_name, kind)
+            taken = session.scalar(select(User.id).where(User.subject_id == subject.id))
+            if taken is not None:
+                raise Conflict("该信用主体已有账户", code="subject_has_account")
+            return subject.id
+    raise InvalidInput(
+        "信用主体账户须填写有效的公民身份号码或统一社会信用代码", code="subject_code_required"
+    )
 
 
 def list_users(session: Session) -> list[User]:

@@ -23,6 +23,8 @@ from xinyong.core.security import (
     same,
     token_digest,
 )
+from xinyong.identity.codes import CodeType, check_ric
+from xinyong.identity.models import Subject
 
 API_KEY_SCHEME = "xy"
 PREFIX_BYTES = 6
@@ -41,6 +43,28 @@ BAD_CREDENTIALS = LoginRefused("bad_credentials", "用户名或密码错误")
 LOCKED = LoginRefused("account_locked", "失败次数过多，账户已临时锁定，请稍后再试")
 
 
+def find_login_user(session: Session, login_name: str) -> User | None:
+    """The user a login name names: a username, or the ID number of a citizen account.
+
+    This is the seam for a unified identity provider (统一身份认证): its verified assertion
+    names a person by ID number, which resolves to the same account here."""
+    user = session.scalar(select(User).where(User.username == login_name))
+    if user is not None:
+        return user
+    checked = check_ric(login_name)
+    if not checked.valid:
+        return None
+    return session.scalar(
+        select(User)
+        .join(Subject, Subject.id == User.subject_id)
+        .where(
+            Subject.code_type == CodeType.RIC,
+            Subject.code == checked.normalised,
+            User.role == Role.CITIZEN,
+        )
+    )
+
+
 def login(
     session: Session,
     username: str,
@@ -50,8 +74,9 @@ def login(
     lockout: timedelta,
     ip: str | None = None,
 ) -> User | LoginRefused:
-    """Check a username and password; lock the account after repeated failures."""
-    user = session.scalar(select(User).where(User.username == username))
+    """Check a username (or a citizen's ID number) and password; lock the account after
+    repeated failures."""
+    user = find_login_user(session, username)
     now = utcnow()
     if user is None:
         verify_password(DUMMY_HASH, password)  # same time whether or not the user exists

@@ -13,7 +13,7 @@ from xinyong.accounts.models import Department, User
 from xinyong.core.errors import NotFound
 from xinyong.core.security import STAFF_ROLES, Principal, Role
 from xinyong.web.access import PUBLIC, allow
-from xinyong.web.deps import SESSION_COOKIE, DbSession
+from xinyong.web.deps import SESSION_COOKIE, DbSession, client_ip
 from xinyong.web.state import app_state
 from xinyong.web.templating import render
 
@@ -50,7 +50,7 @@ def login(
         password,
         max_failures=settings.login_max_failures,
         lockout=timedelta(minutes=settings.login_lockout_minutes),
-        ip=request.client.host if request.client else None,
+        ip=client_ip(request),
     )
     if isinstance(user, tokens.LoginRefused):
         context = {"error": user.message, "next": next, "username": username}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from xinyong.api import accounts, audit, batches, calendar, catalog, identity, public
+from xinyong.api import accounts, archive, audit, batches, calendar, catalog, identity, public
 
 API_PREFIX = "/api/v1"
 
@@ -12,6 +12,6 @@ API_PREFIX = "/api/v1"
 def build_router() -> APIRouter:
     """All API routers under ``/api/v1``."""
     router = APIRouter(prefix=API_PREFIX)
-    for module in (catalog, accounts, identity, batches, audit, calendar, public):
+    for module in (catalog, accounts, identity, batches, audit, calendar, public, archive):
         router.include_router(module.router)
     return router

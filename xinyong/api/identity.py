@@ -10,7 +10,7 @@ from xinyong.identity import service
 from xinyong.identity.codes import CodeType, check_code, guess_code_type
 from xinyong.identity.schemas import CodeCheckIn, CodeCheckOut, SubjectOut
 from xinyong.web.access import allow
-from xinyong.web.deps import DbSession
+from xinyong.web.deps import DbSession, client_ip
 
 router = APIRouter(tags=["identity"])
 
@@ -40,7 +40,7 @@ def subject(
         principal,
         service.subject_ref(code_type, normalised),
         purpose=purpose,
-        ip=request.client.host if request.client else None,
+        ip=client_ip(request),
     )
     session.commit()  # the lookup stays on record even when nothing is found
     return SubjectOut.of(service.get_subject(session, code_type, normalised))

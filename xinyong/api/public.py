@@ -11,8 +11,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from xinyong.archive import public
-from xinyong.archive.schemas import PublicPage, PublicRecord, PublicSubject
+from xinyong.archive import public, reports
+from xinyong.archive.schemas import PublicPage, PublicRecord, PublicSubject, ReportVerification
 from xinyong.core.security import Principal
 from xinyong.web.access import PUBLIC
 from xinyong.web.deps import DbSession
@@ -24,7 +24,10 @@ router = APIRouter(prefix="/public", tags=["public"])
 def publication(request: Request) -> public.Publication:
     """The rules of publication in force today."""
     state = app_state(request)
-    return public.Publication(state.catalog, state.settings.publish_person_penalties, date.today())
+    settings = state.settings
+    return public.Publication(
+        state.catalog, settings.publish_person_penalties, date.today(), settings.review_first
+    )
 
 
 def public_query(
@@ -69,3 +72,18 @@ def get_subject(
 ) -> PublicSubject:
     """An organisation's name, code and public records."""
     return public.public_subject(session, rules, uscc)
+
+
+@router.get(
+    "/reports/{number}",
+    response_model=ReportVerification,
+    summary="Verify a printed credit report",
+)
+def verify_report(
+    number: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9-]+$")],
+    request: Request,
+    session: DbSession,
+    _: Principal = PUBLIC,
+) -> ReportVerification:
+    """Whether the report with this number is genuine and unchanged, and what it listed."""
+    return reports.verify(session, app_state(request).signer, number)

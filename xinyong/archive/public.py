@@ -3,7 +3,6 @@ and public JSON response — live, in a public dataset, never a minor, masked.""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +14,9 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Date
 
 from xinyong.accounts.models import Department
-from xinyong.archive.schemas import PublicField, PublicPage, PublicRecord, PublicSubject
+from xinyong.archive.models import PublicationHold
+from xinyong.archive.presenting import project
+from xinyong.archive.schemas import PublicPage, PublicRecord, PublicSubject
 from xinyong.archive.search import (
     match_expression,
     matching_ids,
@@ -23,13 +24,12 @@ from xinyong.archive.search import (
     query_terms,
 )
 from xinyong.archive.visibility import live
-from xinyong.catalog.definitions import CATEGORY_LABELS, FieldRole, Polarity
+from xinyong.catalog.definitions import Polarity
 from xinyong.catalog.loader import Catalog
 from xinyong.core.errors import NotFound
 from xinyong.identity.codes import CodeType, clean
-from xinyong.identity.masking import mask_code
 from xinyong.identity.models import Subject, SubjectKind
-from xinyong.ingest.models import Record
+from xinyong.ingest.models import Batch, Record
 
 ADULT_YEARS = 18
 MAX_COUNT = 10_000  # totals are counted up to here ("10,000+"): an exact count costs a scan
@@ -68,6 +68,7 @@ class Publication:
     catalog: Catalog
     publish_person_penalties: bool
     today: date
+    review_first: bool = False  # publish only what a confidentiality review has passed
 
     @property
     def public_datasets(self) -> list[str]:
@@ -82,7 +83,18 @@ class Publication:
             add_years(Subject.birth_date, ADULT_YEARS)
             <= func.coalesce(Record.decision_date, literal_column("CURRENT_DATE")),
         )  # a minor's records, and an adult's offences as a minor, are never published
-        rules = [live(self.today), Record.dataset_code.in_(self.public_datasets), adult]
+        held = select(PublicationHold.record_id).where(PublicationHold.record_id == Record.id)
+        rules = [
+            live(self.today),
+            Record.dataset_code.in_(self.public_datasets),
+            adult,
+            ~held.exists(),  # 保密审查: held back by a reviewer
+        ]
+        if self.review_first:
+            reviewed = select(Batch.id).where(
+                Batch.id == Record.batch_id, Batch.reviewed_at.is_not(None)
+            )
+            rules.append(reviewed.exists())
         if not self.publish_person_penalties:
             negative = [
                 c for c, d in self.catalog.datasets.items() if d.polarity is Polarity.NEGATIVE
@@ -157,7 +169,10 @@ def search(session: Session, rules: Publication, query: PublicQuery) -> PublicPa
         or 0
     )
     return PublicPage(
-        items=[project(rules, record, subject, department) for record, subject, department in rows],
+        items=[
+            project(rules.catalog, record, subject, department)
+            for record, subject, department in rows
+        ],
         total=min(counted, MAX_COUNT),
         total_capped=counted > MAX_COUNT,
         page=query.page,
@@ -170,7 +185,7 @@ def public_record(session: Session, rules: Publication, record_id: int) -> Publi
     row = session.execute(_base(rules).where(Record.id == record_id)).first()
     if row is None:
         raise NotFound("该记录不存在或不在公示范围内")
-    return project(rules, *row)
+    return project(rules.catalog, *row)
 
 
 def public_subject(session: Session, rules: Publication, uscc: str) -> PublicSubject:
@@ -191,38 +206,5 @@ def public_subject(session: Session, rules: Publication, uscc: str) -> PublicSub
     return PublicSubject(
         name=subject.name,
         code=subject.code,
-        records=[project(rules, record, s, department) for record, s, department in rows],
-    )
-
-
-def project(rules: Publication, record: Record, subject: Subject, department: str) -> PublicRecord:
-    """A record as the public sees it: public fields only, personal numbers masked."""
-    dataset = rules.catalog.datasets[record.dataset_code]
-    data = json.loads(record.data)
-    masked = {f.code for f in dataset.fields if f.role is FieldRole.SUBJECT_ID_NUMBER}
-    tables = rules.catalog.code_tables
-    fields = []
-    for item in dataset.fields:
-        value = data.get(item.code)
-        if not item.public or value in (None, ""):
-            continue
-        shown = str(value)
-        if item.code in masked:
-            shown = mask_code(subject.code_type, shown)
-        elif item.code_table is not None:  # the name people read, not the code
-            entry = tables[item.code_table].lookup(shown)
-            shown = entry.name if entry else shown
-        fields.append(PublicField(code=item.code, name=item.name, value=shown))
-    return PublicRecord(
-        id=record.id,
-        dataset_code=dataset.code,
-        dataset_name=dataset.name,
-        category=CATEGORY_LABELS[dataset.category],
-        subject_name=subject.name,
-        subject_kind=subject.kind.value,
-        subject_code=mask_code(subject.code_type, subject.code),
-        decision_date=record.decision_date,
-        display_until=record.display_until,
-        department=department,
-        fields=fields,
+        records=[project(rules.catalog, record, s, department) for record, s, department in rows],
     )

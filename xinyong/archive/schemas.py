@@ -47,3 +47,85 @@ class PublicSubject(BaseModel):
     name: str
     code: str
     records: list[PublicRecord]
+
+
+class ArchiveRecord(PublicRecord):
+    """A record in a subject's archive: every field for its reader, with its state."""
+
+    status: str
+    status_label: str
+    held: bool = Field(False, description="Held back from publication (保密审查)")
+
+
+class ArchiveSection(BaseModel):
+    """One category of records (report and archive sections)."""
+
+    category: str
+    label: str
+    records: list[ArchiveRecord]
+
+
+class RelationView(BaseModel):
+    """A person's role at an organisation, seen from either side."""
+
+    role: str
+    subject_id: int
+    name: str
+    code: str
+    kind: str
+    valid_from: date | None
+    valid_to: date | None
+
+
+class RevisionView(BaseModel):
+    """A superseded version of a record (staff only)."""
+
+    record_id: int
+    revision: int
+    status: str
+    dataset_name: str
+    received_at: str
+    superseded_by_batch: int
+    fields: list[PublicField]
+
+
+class SubjectArchive(BaseModel):
+    """A subject's credit archive (信用档案): live records by category, relations, history."""
+
+    subject_id: int
+    name: str
+    kind: str
+    code_type: str
+    code: str
+    as_of: date
+    sections: list[ArchiveSection]
+    relations: list[RelationView]
+    history: list[ArchiveRecord] | None = Field(
+        None, description="Records no longer in force or past their period (staff only)"
+    )
+    revisions: list[RevisionView] | None = Field(None, description="Staff only")
+
+
+class ReportSectionCount(BaseModel):
+    """A report section as the verification page lists it: how many records, which."""
+
+    label: str
+    count: int
+    items: list[str] = Field(description="Dataset and decision date of each record")
+
+
+class ReportVerification(BaseModel):
+    """What the verification page confirms about a printed report (报告核验)."""
+
+    number: str
+    genuine: bool = Field(description="Content unchanged since issue and the signature valid")
+    digest: str = Field(description="SHA-256 of the report's canonical content (printed on it)")
+    signature: str = Field(description="Ed25519 signature of the digest, hex")
+    key_id: str
+    public_key: str | None = Field(description="The platform key that signed it, hex")
+    platform: str
+    issued_at: str
+    as_of: str
+    subject_name: str
+    subject_code: str = Field(description="USCC, or a person's ID number masked")
+    sections: list[ReportSectionCount]

@@ -38,6 +38,7 @@ FIELD_LABELS = {
     "role": "角色",
     "department_code": "部门",
     "name": "用途名称",
+    "subject_code": "证件号码或统一社会信用代码",
 }
 
 
@@ -122,6 +123,7 @@ def create_user(
     password: Annotated[str, Form()],
     role: Annotated[str, Form()],
     department_code: Annotated[str, Form()] = "",
+    subject_code: Annotated[str, Form(max_length=64)] = "",
     principal: Principal = allow(ADMIN),
 ) -> Response:
     """Create a user from the form; show the reason when refused."""
@@ -130,6 +132,7 @@ def create_user(
         "display_name": display_name,
         "role": role,
         "department_code": department_code,
+        "subject_code": subject_code,
     }
     try:
         data = UserCreate(
@@ -138,6 +141,7 @@ def create_user(
             password=password,
             role=Role(role),
             department_code=department_code or None,
+            subject_code=subject_code.strip() or None,
         )
         accounts.create_user(session, principal, data)
     except FORM_ERRORS as exc:

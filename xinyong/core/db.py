@@ -53,6 +53,7 @@ MODEL_MODULES = (
     "xinyong.accounts.models",
     "xinyong.audit.models",
     "xinyong.ingest.models",
+    "xinyong.archive.models",
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from xinyong.core.db import Base, UTCDateTime, utcnow
 
 DEMO_LOADED = "demo_loaded"
+DEMO_SECRET_KEY = "demo_secret_key"  # noqa: S105 - a meta key name; demo mode only
 
 
 class PlatformMeta(Base):

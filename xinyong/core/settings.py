@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     publish_person_penalties: bool = Field(
         True, description="Publish penalties of natural persons (some regions publish none)."
     )
+    review_first: bool = Field(
+        False,
+        description="Publish a batch's records only after its confidentiality review (保密审查).",
+    )
     sweep_hours: float = Field(
         24, ge=0, description="How often the server marks expired records (0: never; use cron)."
     )

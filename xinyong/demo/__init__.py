@@ -35,6 +35,7 @@ class DemoAccount:
     display_name: str
     role: Role
     department_code: str | None = None
+    subject_code: str | None = None  # a citizen account's ID number
 
 
 DEMO_ACCOUNTS = (
@@ -43,7 +44,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("scjg", "市场监管局报送员", Role.SUBMITTER, "SCJG"),
     DemoAccount("fgw", "发改委核查员", Role.CHECKER, "FGW"),
     DemoAccount("auditor", "审计员", Role.AUDITOR),
-    DemoAccount("citizen", "张伟", Role.CITIZEN),
+    DemoAccount("citizen", "张伟", Role.CITIZEN, subject_code="440106198503150038"),
     DemoAccount("bank", "示范银行", Role.THIRD_PARTY),
 )
 
@@ -73,7 +74,7 @@ def load_demo(session: Session, actor: Principal) -> list[DemoAccount]:
     for account in DEMO_ACCOUNTS:
         if session.scalar(select(User.id).where(User.username == account.username)):
             continue
-        user = accounts.create_user(
+        accounts.create_user(
             session,
             actor,
             UserCreate(
@@ -82,18 +83,10 @@ def load_demo(session: Session, actor: Principal) -> list[DemoAccount]:
                 password=DEMO_PASSWORD,
                 role=account.role,
                 department_code=account.department_code,
+                subject_code=account.subject_code,
             ),
         )
         created.append(account)
-        if account.role is Role.CITIZEN:
-            person = identity.register_subject(
-                session,
-                CodeType.RIC,
-                DEMO_ORGANISATIONS[0][2],
-                account.display_name,
-                SubjectKind.PERSON,
-            )
-            user.subject_id = person.id
     for uscc, name, rep_id, rep_name in DEMO_ORGANISATIONS:
         organisation = identity.register_subject(
             session, CodeType.USCC, uscc, name, SubjectKind.ORGANISATION

@@ -37,6 +37,21 @@ class RecordStatus(StrEnum):
     REPAIRED = "repaired"
     EXPIRED = "expired"
 
+    @property
+    def label(self) -> str:
+        """The Chinese name of the status."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    RecordStatus.ACTIVE: "有效",
+    RecordStatus.DISPUTED: "异议处理中",
+    RecordStatus.CORRECTED: "已更正",
+    RecordStatus.WITHDRAWN: "已撤销",
+    RecordStatus.REPAIRED: "已修复",
+    RecordStatus.EXPIRED: "公示期满",
+}
+
 
 class Batch(Base):
     """One submission (归集批次): what came in, from whom, and what became of every row."""
@@ -73,6 +88,9 @@ class Batch(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # When its records went into the public search index (archive.search); null: not yet.
     indexed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The confidentiality review (保密审查) of its records: when and by whom; null: not yet.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    reviewed_by: Mapped[str | None] = mapped_column(String(120), default=None)
     duration_ms: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

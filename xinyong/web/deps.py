@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -42,6 +43,18 @@ def db_session(request: Request) -> Iterator[Session]:
             raise
         session.commit()
 
+
+def client_ip(request: Request) -> str | None:
+    """The address a request came from, for the query log."""
+    return request.client.host if request.client else None
+
+
+def today() -> date:
+    """The day whose live records a request sees (a dependency, so tests can fix it)."""
+    return date.today()
+
+
+Today = Annotated[date, Depends(today)]
 
 # scope="function": commit before the response is sent, so a failed commit is never a 200.
 DbSession = Annotated[Session, Depends(db_session, scope="function")]

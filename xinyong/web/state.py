@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from xinyong.archive.signing import Signer
 from xinyong.catalog.loader import Catalog
 from xinyong.core.calendar import WorkingCalendar
 from xinyong.core.db import Database
@@ -21,6 +22,7 @@ class AppState:
     catalog: Catalog
     calendar: WorkingCalendar
     secret_key: str
+    signer: Signer  # the report signature key, derived from the secret key
 
 
 def app_state(request: Request) -> AppState:

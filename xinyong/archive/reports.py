@@ -1,0 +1,223 @@
+"""Credit reports (公共信用信息报告): issue a signed snapshot, read it back, verify it."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyong.archive.models import IssuedReport
+from xinyong.archive.presenting import Audience
+from xinyong.archive.profile import audience_for, get_subject, live_sections, relations, subject_ref
+from xinyong.archive.schemas import ReportSectionCount, ReportVerification
+from xinyong.archive.signing import Signer, canonical, digest
+from xinyong.audit import service as audit
+from xinyong.catalog.definitions import Category
+from xinyong.catalog.loader import Catalog
+from xinyong.core.db import utcnow
+from xinyong.core.errors import NotFound
+from xinyong.core.security import Principal
+from xinyong.identity.masking import mask_code
+from xinyong.identity.models import Subject
+
+# Crockford-style alphabet: no I, L, O, U to misread on paper.
+NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+NUMBER_RANDOM = 10  # 50 bits: a number cannot be guessed to read someone's verification
+REPORT_PURPOSE = "信用报告"
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """What issuing a report needs beyond the database: the catalog, the key, the name."""
+
+    catalog: Catalog
+    signer: Signer
+    platform: str
+
+
+def new_number(today: date) -> str:
+    """``XY20261121-4F7K2M9QXA``: the issue day, then random characters."""
+    tail = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_RANDOM))
+    return f"XY{today:%Y%m%d}-{tail}"
+
+
+def report_content(
+    session: Session,
+    issuer: Issuer,
+    subject: Subject,
+    *,
+    number: str,
+    issued_at: datetime,
+    today: date,
+) -> dict[str, Any]:
+    """What a report says, as plain JSON: the national sections, each with its records."""
+    sections = live_sections(
+        session, issuer.catalog, subject, today, Audience.SUBJECT, keep_empty=True
+    )
+    counts = {s.category: len(s.records) for s in sections}
+    return {
+        "number": number,
+        "platform": issuer.platform,
+        "issued_at": issued_at.isoformat(timespec="seconds"),
+        "as_of": today.isoformat(),
+        "subject": {
+            "name": subject.name,
+            "kind": subject.kind.value,
+            "code_type": subject.code_type.value,
+            "code": mask_code(subject.code_type, subject.code),
+        },
+        "summary": {
+            # Until the lists exist (lists issue), a live record in these sections stands
+            # for being a target of joint punishment or of incentives.
+            "punishment_target": counts[Category.DISHONESTY_LIST.value] > 0,
+            "incentive_target": counts[Category.HONESTY.value] > 0,
+            "counts": counts,
+        },
+        "relations": [
+            {"role": r.role, "name": r.name, "code": r.code}
+            for r in relations(session, subject, Audience.SUBJECT)
+        ],
+        "sections": [
+            {
+                "category": s.category,
+                "label": s.label,
+                "records": [
+                    {
+                        "dataset": r.dataset_name,
+                        "decision_date": r.decision_date.isoformat() if r.decision_date else None,
+                        "display_until": r.display_until.isoformat() if r.display_until else None,
+                        "department": r.department,
+                        "status": r.status_label,
+                        "fields": [[f.name, f.value] for f in r.fields],
+                    }
+                    for r in s.records
+                ],
+            }
+            for s in sections
+        ],
+    }
+
+
+def issue_report(
+    session: Session,
+    principal: Principal,
+    issuer: Issuer,
+    subject_id: int,
+    today: date,
+    *,
+    purpose: str = REPORT_PURPOSE,
+    ip: str | None = None,
+) -> IssuedReport:
+    """Issue, sign and keep a report; the issue is logged as a read of personal data."""
+    audience_for(principal, subject_id)  # the subject themself, or staff
+    subject = get_subject(session, subject_id)
+    number, issued_at = new_number(today), utcnow()
+    content = report_content(
+        session, issuer, subject, number=number, issued_at=issued_at, today=today
+    )
+    text = canonical(content)
+    hex_digest = digest(text)
+    report = IssuedReport(
+        number=number,
+        subject_id=subject.id,
+        issued_at=issued_at,
+        as_of=today,
+        issued_by=principal.actor,
+        purpose=purpose,
+        content=text,
+        digest=hex_digest,
+        signature=issuer.signer.sign(hex_digest),
+        key_id=issuer.signer.key_id,
+    )
+    session.add(report)
+    session.flush()
+    audit.record_read(
+        session,
+        principal,
+        subject_ref(subject),
+        purpose=purpose,
+        target_type="report",
+        target_id=number,
+        ip=ip,
+    )
+    return report
+
+
+def get_issued(session: Session, number: str) -> IssuedReport:
+    """An issued report by its number, or NotFound."""
+    report = session.get(IssuedReport, number.strip().upper())
+    if report is None:
+        raise NotFound("未找到该编号的信用报告", code="report_not_found")
+    return report
+
+
+def read_issued(
+    session: Session, principal: Principal, number: str, *, ip: str | None = None
+) -> IssuedReport:
+    """An issued report again (e.g. as PDF), for whoever may read its subject; logged."""
+    report = get_issued(session, number)
+    audience_for(principal, report.subject_id)
+    subject = get_subject(session, report.subject_id)
+    audit.record_read(
+        session,
+        principal,
+        subject_ref(subject),
+        purpose=report.purpose,
+        target_type="report",
+        target_id=report.number,
+        ip=ip,
+    )
+    return report
+
+
+def content_of(report: IssuedReport) -> dict[str, Any]:
+    """The stored content of an issued report."""
+    content: dict[str, Any] = json.loads(report.content)
+    return content
+
+
+def verify(session: Session, signer: Signer, number: str) -> ReportVerification:
+    """Whether the report with this number is genuine and unchanged, and what it said."""
+    report = get_issued(session, number)
+    content = content_of(report)
+    intact = digest(report.content) == report.digest and content.get("number") == report.number
+    signed = report.key_id == signer.key_id and signer.verify(report.digest, report.signature)
+    subject = content["subject"]
+    return ReportVerification(
+        number=report.number,
+        genuine=intact and signed,
+        digest=report.digest,
+        signature=report.signature,
+        key_id=report.key_id,
+        public_key=signer.public_key if report.key_id == signer.key_id else None,
+        platform=content["platform"],
+        issued_at=content["issued_at"],
+        as_of=content["as_of"],
+        subject_name=subject["name"],
+        subject_code=subject["code"],
+        sections=[
+            ReportSectionCount(
+                label=s["label"],
+                count=len(s["records"]),
+                items=[f"{r['dataset']} {r['decision_date'] or ''}".strip() for r in s["records"]],
+            )
+            for s in content["sections"]
+        ],
+    )
+
+
+def reports_of(session: Session, subject_id: int, limit: int = 20) -> list[IssuedReport]:
+    """The reports issued for a subject, newest first."""
+    return list(
+        session.scalars(
+            select(IssuedReport)
+            .where(IssuedReport.subject_id == subject_id)
+            .order_by(IssuedReport.issued_at.desc())
+            .limit(limit)
+        )
+    )
