@@ -22,9 +22,7 @@ from xinyong.core.security import Role
 from xinyong.core.settings import Settings
 
 
-@pytest.mark.parametrize(
-    ("role", "home"), [(Role.REVIEWER, "/console"), (Role.CITIZEN, "/account")]
-)
+@pytest.mark.parametrize(("role", "home"), [(Role.REVIEWER, "/console"), (Role.CITIZEN, "/me")])
 def test_login_goes_home(client: TestClient, factory: Factory, role: Role, home: str) -> None:
     user = factory.user(role)
     token = csrf_from(client)

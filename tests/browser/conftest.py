@@ -13,12 +13,16 @@ from pathlib import Path
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from sqlalchemy import select
 
+from xinyong.accounts.models import Department
 from xinyong.app import create_app
-from xinyong.core import migrate
+from xinyong.catalog.loader import get_catalog
+from xinyong.catalog.service import migrate_and_sync
 from xinyong.core.db import Database, create_db_engine
 from xinyong.core.settings import Settings
 from xinyong.demo import load_demo
+from xinyong.demo.city import build_city, demo_subjects, load_city
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these, Chromium keeps trying to reach Google's services through a closed network.
@@ -43,15 +47,28 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The demo app served by uvicorn on a loopback port, over a fresh SQLite database."""
+    """The demo app (accounts and a small city) served by uvicorn on a loopback port, over a
+    fresh SQLite database."""
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'demo.db'}"
-    engine = create_db_engine(url)
-    migrate.upgrade(engine)
-    database = Database.from_engine(engine)
+    database = Database.from_engine(create_db_engine(url))
+    catalog = get_catalog()
+    migrate_and_sync(database, catalog)
     from tests.factories import ADMIN
 
     with database.writing() as session:
         load_demo(session, ADMIN)
+        departments = {d.code: (d.name, d.uscc) for d in session.scalars(select(Department))}
+    files = build_city(
+        catalog,
+        departments,
+        tmp_path_factory.mktemp("city"),
+        persons=300,
+        organisations=100,
+        records=1500,
+        seed=7,
+        featured=demo_subjects(),
+    )
+    load_city(database, catalog, ADMIN, files)
     app = create_app(Settings(database_url=url, demo=True), database=database)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -12,7 +12,8 @@ from xinyong.demo import DEMO_PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def _login(page: Page, base: str, username: str) -> None:
+def login(page: Page, base: str, username: str) -> None:
+    """Log in through the form with the demo password."""
     page.goto(f"{base}/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(DEMO_PASSWORD)
@@ -36,7 +37,7 @@ def test_visitor_reads_the_catalog_on_a_phone(
 def test_admin_issues_and_revokes_an_api_key(
     phone: Page, server_url: str, screenshots: Path
 ) -> None:
-    _login(phone, server_url, "admin")
+    login(phone, server_url, "admin")
     expect(phone).to_have_url(f"{server_url}/console")
     expect(phone.get_by_role("heading", name="工作台")).to_be_visible()
     phone.goto(f"{server_url}/console/api-keys")
@@ -63,8 +64,10 @@ def test_wrong_password_is_explained(phone: Page, server_url: str) -> None:
 
 
 def test_citizen_sees_their_account(phone: Page, server_url: str) -> None:
-    _login(phone, server_url, "citizen")
-    expect(phone).to_have_url(f"{server_url}/account")
+    login(phone, server_url, "citizen")
+    expect(phone).to_have_url(f"{server_url}/me")
+    phone.get_by_text("菜单").click()
+    phone.get_by_role("link", name="张伟（信用主体）").click()
     expect(phone.locator("main").get_by_text("信用主体")).to_be_visible()
     phone.get_by_text("菜单").click()
     phone.get_by_role("button", name="退出").click()

@@ -24,7 +24,9 @@ def _safe_next(target: str | None, principal_role: Role | None) -> str:
     """Only same-site paths; never an open redirect."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return "/console" if principal_role in STAFF_ROLES else "/account"
+    if principal_role in STAFF_ROLES:
+        return "/console"
+    return "/me" if principal_role is Role.CITIZEN else "/account"
 
 
 @router.get("/login")

@@ -17,7 +17,7 @@ from xinyong.archive.profile import audience_for, get_subject, live_sections, re
 from xinyong.archive.schemas import ReportSectionCount, ReportVerification
 from xinyong.archive.signing import Signer, canonical, digest
 from xinyong.audit import service as audit
-from xinyong.catalog.definitions import Category
+from xinyong.catalog.definitions import Category, FieldRole
 from xinyong.catalog.loader import Catalog
 from xinyong.core.db import utcnow
 from xinyong.core.errors import NotFound
@@ -29,6 +29,15 @@ from xinyong.identity.models import Subject
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 NUMBER_RANDOM = 10  # 50 bits: a number cannot be guessed to read someone's verification
 REPORT_PURPOSE = "信用报告"
+SUBJECT_ROLES = frozenset(
+    {
+        FieldRole.SUBJECT_NAME,
+        FieldRole.SUBJECT_CATEGORY,
+        FieldRole.SUBJECT_USCC,
+        FieldRole.SUBJECT_ID_TYPE,
+        FieldRole.SUBJECT_ID_NUMBER,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,12 @@ def new_number(today: date) -> str:
     """``XY20261121-4F7K2M9QXA``: the issue day, then random characters."""
     tail = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_RANDOM))
     return f"XY{today:%Y%m%d}-{tail}"
+
+
+def subject_fields(catalog: Catalog, dataset_code: str) -> frozenset[str]:
+    """A dataset's fields that name the subject: the report says that once, at the top."""
+    dataset = catalog.datasets[dataset_code]
+    return frozenset(f.code for f in dataset.fields if f.role in SUBJECT_ROLES)
 
 
 def report_content(
@@ -93,7 +108,11 @@ def report_content(
                         "display_until": r.display_until.isoformat() if r.display_until else None,
                         "department": r.department,
                         "status": r.status_label,
-                        "fields": [[f.name, f.value] for f in r.fields],
+                        "fields": [
+                            [f.name, f.value]
+                            for f in r.fields
+                            if f.code not in subject_fields(issuer.catalog, r.dataset_code)
+                        ],
                     }
                     for r in s.records
                 ],

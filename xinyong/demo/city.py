@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +19,9 @@ from xinyong.catalog.definitions import Dataset, FieldDefinition, FieldRole, Fie
 from xinyong.catalog.loader import Catalog
 from xinyong.core.db import Database
 from xinyong.core.security import Principal
+from xinyong.demo import DEMO_ORGANISATIONS
 from xinyong.demo.people import Organisation, Person, Population
+from xinyong.identity.codes import check_ric
 from xinyong.ingest.models import Batch, Channel
 from xinyong.ingest.service import Submission, ingest
 
@@ -134,8 +136,11 @@ class RecordMaker:
         self.today = today
         self.serial = 0
         self.keys: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
+        self.forced: Person | Organisation | None = None  # the next rows' subject, if set
 
     def _subject(self, dataset: Dataset) -> Person | Organisation:
+        if self.forced is not None:
+            return self.forced
         kinds = {k.value for k in dataset.subject_kinds}
         if "organisation" in kinds and ("person" not in kinds or self.rng.random() < 0.7):
             return self.rng.choice(self.organisations)
@@ -190,7 +195,9 @@ class RecordMaker:
         """A valid row, or None when no unused business key turned up."""
         for _ in range(5):
             self.serial += 1
-            decided = self.today - timedelta(days=self.rng.randint(1, 3 * 365))
+            # The demo's own subjects have recent records, still on display.
+            span = 90 if self.forced is not None else 3 * 365
+            decided = self.today - timedelta(days=self.rng.randint(1, span))
             context = {
                 "subject": self._subject(dataset),
                 "department": department,
@@ -243,6 +250,33 @@ def _write(path: Path, rows: list[dict[str, Any]], kind: str) -> Path:
     return path
 
 
+# What the demo's own subjects (the demo citizen, the demo companies) have on file, so
+# their archive and report have something in every kind of section.
+FEATURED_DATASETS = {
+    "person": ("XZXK", "ZYZG", "ZYFW", "XYCN"),
+    "organisation": ("XZXK", "XZCF", "XYCN", "BZRY", "NSXYA"),
+}
+
+
+def _source(dataset: Dataset, departments: dict[str, tuple[str, str]], rng: Any) -> str | None:
+    """A department that may submit ``dataset``."""
+    sources = [d for d in dataset.source_departments if d in departments]
+    if "*" in dataset.source_departments:
+        sources = [d for d in ENFORCEMENT if d in departments]
+    return rng.choice(sources) if sources else None
+
+
+def demo_subjects() -> list[Person | Organisation]:
+    """The demo's own organisations and their representatives (the demo citizen among them)."""
+    featured: list[Person | Organisation] = []
+    for uscc, name, rep_id, rep_name in DEMO_ORGANISATIONS:
+        born = check_ric(rep_id).birth_date
+        assert born is not None  # the constants are valid ID numbers
+        person = Person(rep_name, rep_id, born)
+        featured += [person, Organisation(name, uscc, person)]
+    return featured
+
+
 def build_city(
     catalog: Catalog,
     departments: dict[str, tuple[str, str]],
@@ -253,8 +287,10 @@ def build_city(
     records: int,
     seed: int,
     today: date | None = None,
+    featured: Sequence[Person | Organisation] = (),
 ) -> list[CityFile]:
-    """Generate the city and write one file per (department, dataset)."""
+    """Generate the city and write one file per (department, dataset); each ``featured``
+    subject gets one clean record of each kind in FEATURED_DATASETS."""
     population = Population(seed)
     people = [population.person() for _ in range(persons)]
     # A few young people, so the adults-only rule has something to refuse.
@@ -268,18 +304,25 @@ def build_city(
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for _ in range(records):
         dataset = catalog.datasets[rng.choices(codes, weights=[WEIGHTS[c] for c in codes])[0]]
-        sources = [d for d in dataset.source_departments if d in departments]
-        if "*" in dataset.source_departments:
-            sources = [d for d in ENFORCEMENT if d in departments]
-        if not sources:
+        department = _source(dataset, departments, rng)
+        if department is None:
             continue
-        department = rng.choice(sources)
         row = maker.row(dataset, department, catalog)
         if row is None:
             continue
         if rng.random() < BAD_SHARE:
             maker.spoil(dataset, row)
         grouped[(department, dataset.code)].append(row)
+    for subject in featured:
+        maker.forced = subject
+        kind = "organisation" if isinstance(subject, Organisation) else "person"
+        for code in FEATURED_DATASETS[kind]:
+            dataset = catalog.datasets[code]
+            department = _source(dataset, departments, rng)
+            row = maker.row(dataset, department, catalog) if department else None
+            if department and row:
+                grouped[(department, code)].append(row)
+    maker.forced = None
     files = []
     for (department, code), rows in sorted(grouped.items()):
         folder = out / department

@@ -17,7 +17,7 @@ from xinyong.core.db import Database
 from xinyong.core.meta import get_meta, set_meta
 from xinyong.core.security import Principal
 from xinyong.demo import DEMO_CITY, DEMO_PASSWORD, load_demo
-from xinyong.demo.city import build_city, load_city
+from xinyong.demo.city import build_city, demo_subjects, load_city
 
 
 def run_demo(
@@ -46,7 +46,14 @@ def run_demo(
         return
     catalog = get_catalog()
     made = build_city(
-        catalog, departments, files, persons=persons, organisations=orgs, records=records, seed=seed
+        catalog,
+        departments,
+        files,
+        persons=persons,
+        organisations=orgs,
+        records=records,
+        seed=seed,
+        featured=demo_subjects(),
     )
     with Progress(
         TextColumn("{task.description}"),
