@@ -15,6 +15,7 @@ from xinyong.identity.codes import check_ric
 
 FULL_ID = re.compile(r"(?<![0-9A-Z])\d{17}[\dX](?![0-9A-Z])")
 COMPANY = company_row(1)["统一社会信用代码"]
+NUMBER = re.compile(r"XY\d{8}-[0-9A-Z]{10}")  # a credit report's number
 
 
 def rules(*, persons: bool = True, review_first: bool = False) -> Publication:

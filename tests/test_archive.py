@@ -3,7 +3,6 @@ credit reports with their verification — over real HTTP on both engines."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +14,7 @@ from sqlalchemy import select, text
 
 from tests.factories import PASSWORD, Factory, csrf_from, login
 from tests.ingest_data import company_row, person_row, write_csv
-from tests.public_city import COMPANY, full_id_numbers, make_city, recent, rules
+from tests.public_city import COMPANY, NUMBER, full_id_numbers, make_city, recent, rules
 from tests.test_ingest import TODAY, submit
 from xinyong.api.public import publication
 from xinyong.archive.public import PublicQuery, search
@@ -28,7 +27,6 @@ from xinyong.ingest.models import Batch, Record
 from xinyong.web.deps import today
 
 PERSON = person_row(4)["证件号码"]
-NUMBER = re.compile(r"XY\d{8}-[0-9A-Z]{10}")
 
 
 @pytest.fixture

@@ -8,12 +8,15 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from tests.factories import Factory, make_ric
-from tests.public_city import COMPANY, full_id_numbers, make_city, rules
+from tests.factories import Factory, login, make_ric
+from tests.public_city import COMPANY, NUMBER, full_id_numbers, make_city, rules
 from xinyong.api.public import publication
 from xinyong.archive.public import PublicQuery, search
 from xinyong.core.db import Database
+from xinyong.core.security import Role
+from xinyong.identity.models import Subject
 
 
 @pytest.fixture
@@ -111,9 +114,19 @@ def test_what_is_not_public_is_not_found(client: TestClient, city: str, db: Data
         assert client.get(f"/records/{record_id}").status_code == 404
 
 
-def test_no_public_page_or_json_shows_a_full_id_number(client: TestClient, city: str) -> None:
+def test_no_public_page_or_json_shows_a_full_id_number(
+    app: FastAPI, client: TestClient, factory: Factory, db: Database, city: str
+) -> None:
     ids = [r["id"] for r in client.get("/api/v1/public/records").json()["items"]]
+    staff = TestClient(app)
+    login(staff, factory.user(Role.REVIEWER))
+    with db.reading() as session:
+        person = session.scalar(select(Subject.id).where(Subject.name == "李4"))
+    issued = NUMBER.search(staff.get(f"/reports/{person}").text)
+    assert issued is not None
     paths = [
+        f"/reports/verify/{issued.group()}",
+        f"/api/v1/public/reports/{issued.group()}",
         "/",
         "/search",
         "/search?q=李",
