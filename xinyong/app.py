@@ -31,6 +31,7 @@ from xinyong.core.errors import ConfigurationError
 from xinyong.core.meta import DEMO_LOADED, DEMO_SECRET_KEY, get_meta, set_meta
 from xinyong.core.security import Principal, new_token
 from xinyong.core.settings import Settings, get_settings
+from xinyong.portal import lists as portal_lists
 from xinyong.portal import me as portal_me
 from xinyong.portal import records as portal_records
 from xinyong.portal import reports as portal_reports
@@ -124,7 +125,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         """Background work while serving: the daily sweep of expired records."""
         hours = settings.sweep_hours
-        task = asyncio.create_task(sweep_periodically(database, hours)) if hours else None
+        task = asyncio.create_task(sweep_periodically(database, catalog, hours)) if hours else None
         yield
         if task is not None:
             task.cancel()
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         console_archive.router,
         portal_me.router,
         portal_reports.router,
+        portal_lists.router,
     ):
         app.include_router(router)
 

@@ -14,6 +14,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from xinyong.archive import public, reports
 from xinyong.archive.schemas import PublicPage, PublicRecord, PublicSubject, ReportVerification
 from xinyong.core.security import Principal
+from xinyong.lists import public as lists_public
+from xinyong.lists.definitions import get_lists as lists_of
+from xinyong.lists.schemas import PublicList, PublicListPage
 from xinyong.web.access import PUBLIC
 from xinyong.web.deps import DbSession
 from xinyong.web.state import app_state
@@ -87,3 +90,23 @@ def verify_report(
 ) -> ReportVerification:
     """Whether the report with this number is genuine and unchanged, and what it listed."""
     return reports.verify(session, app_state(request).signer, number)
+
+
+@router.get("/lists", response_model=list[PublicList], summary="The published lists")
+def get_lists(
+    request: Request, session: DbSession, rules: Rules, _: Principal = PUBLIC
+) -> list[PublicList]:
+    """Every public list (red and black lists) with how many it names today."""
+    return lists_public.published(session, rules, lists_of(rules.catalog))
+
+
+@router.get("/lists/{code}", response_model=PublicListPage, summary="One published list")
+def get_list(
+    code: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")],
+    session: DbSession,
+    rules: Rules,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    _: Principal = PUBLIC,
+) -> PublicListPage:
+    """A public list's current entries, newest first, masked like every public record."""
+    return lists_public.entries(session, rules, lists_of(rules.catalog), code, page)

@@ -16,6 +16,8 @@ from xinyong.core.db import Database
 from xinyong.core.errors import InvalidInput
 from xinyong.core.security import Principal
 from xinyong.ingest.models import Record
+from xinyong.lists.definitions import get_lists
+from xinyong.lists.service import recompute as recompute_lists
 
 
 def _day(value: str | None) -> date:
@@ -49,6 +51,7 @@ def run_sweep(
                 f"{sum(moved.values()):,} 条记录的截止日变化"
             )
         result = sweep(session, principal, day)
+        lists = recompute_lists(session, catalog, get_lists(catalog), day)
     table = Table(title=f"到期清理 {day.isoformat()}")
     table.add_column("信息类")
     table.add_column("标记到期", justify="right")
@@ -56,3 +59,7 @@ def run_sweep(
         table.add_row(code, f"{count:,}")
     table.add_row("合计", f"{result.total:,}")
     out.print(table)
+    out.print(
+        f"名单：新列入 {sum(lists.entered.values()) + sum(lists.reached.values()):,}，"
+        f"移出 {sum(lists.exited.values()):,}"
+    )

@@ -28,6 +28,8 @@ from xinyong.identity.codes import CodeType, clean
 from xinyong.identity.masking import mask_code
 from xinyong.identity.models import Subject, SubjectKind, SubjectRelation
 from xinyong.ingest.models import Record, RecordRevision, RecordStatus
+from xinyong.lists.definitions import get_lists
+from xinyong.lists.service import subject_entries
 
 # Staff who may open any subject's archive (a department's checker uses checks instead).
 ARCHIVE_STAFF = frozenset({Role.PLATFORM_ADMIN, Role.REVIEWER})
@@ -209,6 +211,7 @@ def read_archive(
         as_of=today,
         sections=live_sections(session, catalog, subject, today, audience),
         relations=relations(session, subject, audience),
+        lists=subject_entries(session, catalog, get_lists(catalog), subject.id),
         history=history(session, catalog, subject, today) if staff else None,
         revisions=revisions(session, catalog, subject) if staff else None,
     )

@@ -17,13 +17,15 @@ from xinyong.archive.profile import audience_for, get_subject, live_sections, re
 from xinyong.archive.schemas import ReportSectionCount, ReportVerification
 from xinyong.archive.signing import Signer, canonical, digest
 from xinyong.audit import service as audit
-from xinyong.catalog.definitions import Category, FieldRole
+from xinyong.catalog.definitions import FieldRole
 from xinyong.catalog.loader import Catalog
 from xinyong.core.db import utcnow
 from xinyong.core.errors import NotFound
 from xinyong.core.security import Principal
 from xinyong.identity.masking import mask_code
 from xinyong.identity.models import Subject
+from xinyong.lists.definitions import ListKind, get_lists
+from xinyong.lists.service import subject_entries
 
 # Crockford-style alphabet: no I, L, O, U to misread on paper.
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -75,6 +77,7 @@ def report_content(
         session, issuer.catalog, subject, today, Audience.SUBJECT, keep_empty=True
     )
     counts = {s.category: len(s.records) for s in sections}
+    entries = subject_entries(session, issuer.catalog, get_lists(issuer.catalog), subject.id)
     return {
         "number": number,
         "platform": issuer.platform,
@@ -87,12 +90,20 @@ def report_content(
             "code": mask_code(subject.code_type, subject.code),
         },
         "summary": {
-            # Until the lists exist (lists issue), a live record in these sections stands
-            # for being a target of joint punishment or of incentives.
-            "punishment_target": counts[Category.DISHONESTY_LIST.value] > 0,
-            "incentive_target": counts[Category.HONESTY.value] > 0,
+            "punishment_target": any(e.kind == ListKind.PUNISHMENT for e in entries),
+            "incentive_target": any(e.kind == ListKind.INCENTIVE for e in entries),
             "counts": counts,
         },
+        "lists": [
+            {
+                "name": e.list_name,
+                "entered_on": e.entered_on.isoformat(),
+                "planned_exit": e.planned_exit.isoformat() if e.planned_exit else None,
+                "basis": e.basis,
+                "reached_via": e.reached_via,
+            }
+            for e in entries
+        ],
         "relations": [
             {"role": r.role, "name": r.name, "code": r.code}
             for r in relations(session, subject, Audience.SUBJECT)

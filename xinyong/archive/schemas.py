@@ -89,6 +89,21 @@ class RevisionView(BaseModel):
     fields: list[PublicField]
 
 
+class ListEntryView(BaseModel):
+    """A subject's current place on a list (名单), with its basis."""
+
+    list_code: str
+    list_name: str
+    kind: str = Field(description="punishment or incentive")
+    entered_on: date
+    planned_exit: date | None
+    basis: str = Field(description="The dataset of the record the entry rests on")
+    record_id: int
+    reached_via: str | None = Field(
+        None, description="落实到人: the organisation whose entry reached this person"
+    )
+
+
 class SubjectArchive(BaseModel):
     """A subject's credit archive (信用档案): live records by category, relations, history."""
 
@@ -100,6 +115,7 @@ class SubjectArchive(BaseModel):
     as_of: date
     sections: list[ArchiveSection]
     relations: list[RelationView]
+    lists: list[ListEntryView] = Field(default_factory=list)
     history: list[ArchiveRecord] | None = Field(
         None, description="Records no longer in force or past their period (staff only)"
     )

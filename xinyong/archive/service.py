@@ -70,14 +70,19 @@ def sweep(session: Session, principal: Principal, today: date) -> SweepResult:
     return result
 
 
-async def sweep_periodically(database: Database, hours: float) -> None:
-    """The server's sweep: at start-up, then every ``hours``; a failure is logged and the
-    next run tries again (readers check the date themselves, so nothing leaks meanwhile)."""
+async def sweep_periodically(database: Database, catalog: Catalog, hours: float) -> None:
+    """The server's sweep: at start-up, then every ``hours``, records then the lists that
+    follow them; a failure is logged and the next run tries again (readers check the date
+    themselves, so nothing leaks meanwhile)."""
+    from xinyong.lists.definitions import get_lists  # lists build on the archive
+    from xinyong.lists.service import recompute
 
     def once() -> None:
+        today = date.today()
         with database.writing() as session:
-            result = sweep(session, SWEEPER, date.today())
-        log.info("sweep: %d records expired", result.total)
+            result = sweep(session, SWEEPER, today)
+            lists = recompute(session, catalog, get_lists(catalog), today)
+        log.info("sweep: %d records expired, %d list changes", result.total, lists.total)
 
     while True:
         try:

@@ -54,6 +54,7 @@ MODEL_MODULES = (
     "xinyong.audit.models",
     "xinyong.ingest.models",
     "xinyong.archive.models",
+    "xinyong.lists.models",
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000

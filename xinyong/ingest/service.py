@@ -27,6 +27,8 @@ from xinyong.ingest.models import Batch, BatchStatus, Channel
 from xinyong.ingest.readers import chunks, headers, open_source
 from xinyong.ingest.store import ChunkCounts, ChunkStore
 from xinyong.ingest.validate import ChunkValidator
+from xinyong.lists.definitions import get_lists
+from xinyong.lists.service import recompute
 
 CHUNK_ROWS = 10_000  # small enough to keep memory flat, large enough for set-based SQL
 # Who may submit for a department other than their own.
@@ -127,7 +129,8 @@ def ingest(
     index: bool = True,
 ) -> Batch:
     """Validate, link and store a file as one batch: all of it or none of it; then, unless
-    ``index`` is false, bring the public search index up to date (its own transaction).
+    ``index`` is false, bring what derives from records up to date, each in its own
+    transaction: the public search index, and the lists for this batch's records.
 
     Raises UnreadableFile (and records a failed batch) when the file as a whole cannot be
     read; rows that cannot be accepted are quarantined, never dropped.
@@ -250,6 +253,10 @@ def ingest(
             raise
     if index:
         search.refresh(database, catalog)
+        with database.writing() as session:  # lists follow records (lists.service)
+            recompute(
+                session, catalog, get_lists(catalog), today or date.today(), batch_id=batch.id
+            )
     return batch
 
 

@@ -1,0 +1,60 @@
+"""List entries (名单成员): who is on which list, on what basis, since when, until when."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from xinyong.core.db import Base, BigId, UTCDateTime, str_enum, utcnow
+
+
+class EntrySource(StrEnum):
+    """How an entry came about."""
+
+    RULE = "rule"  # a record matched the list's rule
+    REACHED = "reached"  # 落实到人: an organisation's entry reached this person
+
+
+class ExitReason(StrEnum):
+    """Why an entry ended (移出原因)."""
+
+    EXPIRY = "expiry"  # 期满移出
+    REPAIR = "repair"  # 信用修复
+    REVOCATION = "revocation"  # 撤销
+    CORRECTION = "correction"  # 更正后不再符合
+
+    @property
+    def label(self) -> str:
+        """The Chinese name of the reason."""
+        return {
+            "expiry": "期满移出",
+            "repair": "信用修复",
+            "revocation": "撤销",
+            "correction": "更正",
+        }[self.value]
+
+
+class ListEntry(Base):
+    """One subject on one list because of one record (the basis)."""
+
+    __tablename__ = "list_entries"
+    __table_args__ = (
+        Index("ix_list_entries_subject", "subject_id", "exited_on"),
+        Index("ix_list_entries_record", "record_id", "list_code"),
+        Index("ix_list_entries_list", "list_code", "exited_on", "entered_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    list_code: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    source: Mapped[EntrySource] = mapped_column(str_enum(EntrySource))
+    via_entry_id: Mapped[int | None] = mapped_column(ForeignKey("list_entries.id"), default=None)
+    entered_on: Mapped[date] = mapped_column(Date)
+    planned_exit: Mapped[date | None] = mapped_column(Date)
+    exited_on: Mapped[date | None] = mapped_column(Date, default=None)
+    exit_reason: Mapped[ExitReason | None] = mapped_column(str_enum(ExitReason), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
