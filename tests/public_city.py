@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from tests.factories import Factory, make_ric
-from tests.ingest_data import company_row, person_row, write_csv
+from tests.ingest_data import HEADERS, company_row, person_row, write_csv
 from tests.test_ingest import TODAY, submit
 from xinyong.archive.public import Publication
 from xinyong.catalog.loader import get_catalog
@@ -45,3 +45,17 @@ def make_city(db: Database, factory: Factory, tmp_path: Path) -> str:
 def full_id_numbers(page: str) -> list[str]:
     """Valid 18-digit ID numbers in a page (an all-digit USCC of a government body is not)."""
     return [m for m in FULL_ID.findall(page) if check_ric(m).valid]
+
+
+SEVERITY = "违法行为严重程度"
+SERIOUS = {**recent(company_row(1)), SEVERITY: "严重"}
+COLUMNS = [*HEADERS, SEVERITY]
+
+
+def make_listed(db: Database, factory: Factory, tmp_path: Path) -> str:
+    """A serious penalty of company 1 (on the serious dishonesty list, reaching its legal
+    representative 王1) and a general one of company 2 (on no list)."""
+    department = factory.department().code
+    rows = [SERIOUS, {**recent(company_row(2)), SEVERITY: "一般"}]
+    submit(db, write_csv(tmp_path / "listed.csv", rows, headers=COLUMNS), department)
+    return department

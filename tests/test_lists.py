@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from tests.factories import Factory
-from tests.ingest_data import HEADERS, company_row, write_csv
-from tests.public_city import full_id_numbers, recent, rules
+from tests.ingest_data import write_csv
+from tests.public_city import COLUMNS, SERIOUS, SEVERITY, full_id_numbers, make_listed, rules
 from tests.test_ingest import TODAY, submit
 from xinyong.api.public import publication
 from xinyong.catalog.loader import get_catalog
@@ -24,10 +24,6 @@ from xinyong.ingest.models import Record, RecordStatus
 from xinyong.lists.definitions import get_lists
 from xinyong.lists.models import EntrySource, ListEntry
 from xinyong.lists.service import recompute
-
-SEVERITY = "违法行为严重程度"
-SERIOUS = {**recent(company_row(1)), SEVERITY: "严重"}
-COLUMNS = [*HEADERS, SEVERITY]
 
 
 @pytest.fixture
@@ -40,10 +36,7 @@ def app(app: FastAPI) -> FastAPI:
 @pytest.fixture
 def listed(db: Database, factory: Factory, tmp_path: Path) -> str:
     """A serious penalty of company 1 and a general one of company 2."""
-    department = factory.department().code
-    rows = [SERIOUS, {**recent(company_row(2)), SEVERITY: "一般"}]
-    submit(db, write_csv(tmp_path / "p.csv", rows, headers=COLUMNS), department)
-    return department
+    return make_listed(db, factory, tmp_path)
 
 
 def entries(db: Database) -> list[tuple[str, str, str, str | None]]:

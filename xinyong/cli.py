@@ -389,6 +389,35 @@ def batches_errors(
 
 
 @app.command()
+def check(
+    code: Annotated[str, typer.Argument(help="USCC or ID number.")],
+    scenario: Annotated[str, typer.Option(help="Scenario code, e.g. PROCUREMENT.")],
+    department: Annotated[str, typer.Option(help="The requesting department's code.")],
+    purpose: Annotated[str, typer.Option(help="Why (查询事由); logged.")] = "联合奖惩核查",
+) -> None:
+    """Check a subject before an administrative act (联合奖惩核查): the measures that apply,
+    with their list, legal basis and implementer. Exit 3 when a mandatory punishment
+    applies, so a script can stop."""
+    from xinyong.sanctions.cli import run_check
+
+    try:
+        blocking = run_check(
+            database(),
+            cli_principal(),
+            settings().catalog_dir,
+            code,
+            scenario,
+            department,
+            purpose,
+            out,
+        )
+    except XinyongError as exc:
+        raise fail(exc.message) from exc
+    if blocking:
+        raise typer.Exit(3)
+
+
+@app.command()
 def sweep(
     recompute: Annotated[
         bool,

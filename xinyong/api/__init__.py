@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from xinyong.api import accounts, archive, audit, batches, calendar, catalog, identity, public
+from xinyong.api import (
+    accounts,
+    archive,
+    audit,
+    batches,
+    calendar,
+    catalog,
+    checks,
+    identity,
+    public,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -12,6 +22,6 @@ API_PREFIX = "/api/v1"
 def build_router() -> APIRouter:
     """All API routers under ``/api/v1``."""
     router = APIRouter(prefix=API_PREFIX)
-    for module in (catalog, accounts, identity, batches, audit, calendar, public, archive):
+    for module in (catalog, accounts, identity, batches, audit, calendar, public, archive, checks):
         router.include_router(module.router)
     return router

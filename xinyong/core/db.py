@@ -55,6 +55,7 @@ MODEL_MODULES = (
     "xinyong.ingest.models",
     "xinyong.archive.models",
     "xinyong.lists.models",
+    "xinyong.sanctions.models",
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000

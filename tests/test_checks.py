@@ -1,0 +1,129 @@
+"""Checks (核查) over HTTP: the measures that apply, with their basis; nothing rests on a
+disputed record; batches keep their order; every check is stored and logged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
+
+from tests.factories import Factory, make_uscc
+from tests.ingest_data import company_row
+from tests.public_city import make_listed
+from tests.test_ingest import TODAY
+from xinyong.audit.models import AuditEntry
+from xinyong.core.db import Database
+from xinyong.core.security import Role
+from xinyong.ingest.models import Record, RecordStatus
+from xinyong.sanctions.models import Check, CheckHit
+from xinyong.web.deps import today
+
+COMPANY = company_row(1)["统一社会信用代码"]
+CLEAN = company_row(2)["统一社会信用代码"]
+REPRESENTATIVE = company_row(1)["法定代表人证件号码"]
+
+
+@pytest.fixture
+def app(app: FastAPI) -> FastAPI:
+    """The app as of the tests' fixed day."""
+    app.dependency_overrides[today] = lambda: TODAY
+    return app
+
+
+@pytest.fixture
+def checker(app: FastAPI, db: Database, factory: Factory, tmp_path: Path) -> TestClient:
+    """A department system with a checker's API key, and a city with one listed company."""
+    make_listed(db, factory, tmp_path)
+    key = factory.api_key(Role.CHECKER)
+    return TestClient(app, headers={"Authorization": f"Bearer {key}"})
+
+
+def ask(client: TestClient, code: str, scenario: str = "PROCUREMENT") -> dict[str, object]:
+    response = client.post(
+        "/api/v1/checks", json={"code": code, "scenario": scenario, "purpose": "政府采购资格审查"}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+def test_a_listed_company_is_barred_with_the_measure_its_list_and_basis(
+    checker: TestClient, db: Database
+) -> None:
+    body = ask(checker, COMPANY.lower())
+    assert body["found"] is True
+    (hit,) = body["hits"]  # type: ignore[misc]
+    assert hit["measure_code"] == "NO_PROCUREMENT"
+    assert hit["mandatory"] is True
+    assert hit["list_name"] == "严重失信主体名单"
+    assert "政府采购法" in hit["basis"]
+    assert hit["dataset"] == "行政处罚"
+    assert ask(checker, CLEAN)["hits"] == []
+    unknown = ask(checker, make_uscc("MA999999"))
+    assert (unknown["found"], unknown["hits"]) == (False, [])
+    with db.reading() as session:
+        logged = session.scalar(
+            select(func.count()).where(
+                AuditEntry.action == "personal_data.read", AuditEntry.target_type == "check"
+            )
+        )
+        stored = session.scalar(select(func.count()).select_from(CheckHit))
+    assert (logged, stored) == (3, 1)
+
+
+def test_the_legal_representative_is_reached_and_an_incentive_list_does_not_apply(
+    checker: TestClient,
+) -> None:
+    (hit,) = ask(checker, REPRESENTATIVE, "SOE_EXECUTIVE")["hits"]  # type: ignore[misc]
+    assert hit["measure_code"] == "NO_SOE_EXECUTIVE"
+    assert ask(checker, REPRESENTATIVE, "FLIGHT")["hits"] == []  # court defaulters only
+
+
+def test_a_record_under_objection_produces_no_hit(checker: TestClient, db: Database) -> None:
+    with db.writing() as session:
+        session.execute(update(Record).values(status=RecordStatus.DISPUTED))
+    assert ask(checker, COMPANY)["hits"] == []
+
+
+def test_a_batch_keeps_its_order_and_names_what_it_could_not_check(
+    checker: TestClient, db: Database
+) -> None:
+    codes = [CLEAN, "not a code", COMPANY]
+    response = checker.post(
+        "/api/v1/checks/batch",
+        json={"codes": codes, "scenario": "procurement", "purpose": "供应商批量审查"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [r["code"] for r in body["results"]] == [CLEAN, COMPANY]
+    assert [len(r["hits"]) for r in body["results"]] == [0, 1]
+    assert body["invalid"] == ["not a code"]
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Check)) == 2
+        batches = session.scalar(select(func.count()).where(AuditEntry.action == "checks.batch"))
+    assert batches == 1
+
+
+def test_bad_requests_get_clear_errors(checker: TestClient, factory: Factory) -> None:
+    unknown = checker.post(
+        "/api/v1/checks", json={"code": COMPANY, "scenario": "NOPE", "purpose": "核查"}
+    )
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "scenario_not_found"
+    other = checker.post(
+        "/api/v1/checks",
+        json={"code": COMPANY, "scenario": "LICENSING", "purpose": "核查", "department_code": "X"},
+    )
+    assert other.json()["error"]["code"] == "not_your_department"
+    bad = checker.post(
+        "/api/v1/checks", json={"code": "1" * 18, "scenario": "LICENSING", "purpose": "核查"}
+    )
+    assert bad.status_code == 422
+    too_many = checker.post(
+        "/api/v1/checks/batch",
+        json={"codes": [COMPANY] * 10_001, "scenario": "LICENSING", "purpose": "核查"},
+    )
+    assert too_many.status_code == 422

@@ -1,0 +1,1 @@
+"""Joint reward and punishment (联合奖惩): measures, scenarios, checks."""
