@@ -4,6 +4,7 @@ disputed record; batches keep their order; every check is stored and logged."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -41,12 +42,12 @@ def checker(app: FastAPI, db: Database, factory: Factory, tmp_path: Path) -> Tes
     return TestClient(app, headers={"Authorization": f"Bearer {key}"})
 
 
-def ask(client: TestClient, code: str, scenario: str = "PROCUREMENT") -> dict[str, object]:
+def ask(client: TestClient, code: str, scenario: str = "PROCUREMENT") -> dict[str, Any]:
     response = client.post(
         "/api/v1/checks", json={"code": code, "scenario": scenario, "purpose": "政府采购资格审查"}
     )
     assert response.status_code == 200, response.text
-    body: dict[str, object] = response.json()
+    body: dict[str, Any] = response.json()
     return body
 
 
@@ -55,7 +56,7 @@ def test_a_listed_company_is_barred_with_the_measure_its_list_and_basis(
 ) -> None:
     body = ask(checker, COMPANY.lower())
     assert body["found"] is True
-    (hit,) = body["hits"]  # type: ignore[misc]
+    (hit,) = body["hits"]
     assert hit["measure_code"] == "NO_PROCUREMENT"
     assert hit["mandatory"] is True
     assert hit["list_name"] == "严重失信主体名单"
@@ -77,7 +78,7 @@ def test_a_listed_company_is_barred_with_the_measure_its_list_and_basis(
 def test_the_legal_representative_is_reached_and_an_incentive_list_does_not_apply(
     checker: TestClient,
 ) -> None:
-    (hit,) = ask(checker, REPRESENTATIVE, "SOE_EXECUTIVE")["hits"]  # type: ignore[misc]
+    (hit,) = ask(checker, REPRESENTATIVE, "SOE_EXECUTIVE")["hits"]
     assert hit["measure_code"] == "NO_SOE_EXECUTIVE"
     assert ask(checker, REPRESENTATIVE, "FLIGHT")["hits"] == []  # court defaulters only
 
