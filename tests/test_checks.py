@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from tests.factories import Factory, make_uscc
+from tests.factories import Factory, login, make_uscc
 from tests.ingest_data import company_row
 from tests.public_city import make_listed
 from tests.test_ingest import TODAY
@@ -128,3 +128,37 @@ def test_bad_requests_get_clear_errors(checker: TestClient, factory: Factory) ->
         json={"codes": [COMPANY] * 10_001, "scenario": "LICENSING", "purpose": "核查"},
     )
     assert too_many.status_code == 422
+
+
+def test_feedback_once_per_hit_seen_by_the_source_department_and_counted(
+    app: FastAPI, checker: TestClient, factory: Factory, db: Database
+) -> None:
+    check_id = ask(checker, COMPANY)["check_id"]
+    view = checker.get(f"/api/v1/checks/{check_id}").json()
+    (hit,) = view["hits"]
+    assert hit["outcome"] is None
+    assert view["feedback_due"] > TODAY.isoformat()
+    url = f"/api/v1/checks/{check_id}/feedback"
+    bare = checker.post(url, json={"items": [{"hit_id": hit["hit_id"], "outcome": "not_applied"}]})
+    assert bare.json()["error"]["code"] == "reason_required"
+    done = checker.post(url, json={"items": [{"hit_id": hit["hit_id"], "outcome": "applied"}]})
+    assert done.status_code == 200, done.text
+    assert done.json()["hits"][0]["outcome"] == "applied"
+    again = checker.post(url, json={"items": [{"hit_id": hit["hit_id"], "outcome": "applied"}]})
+    assert again.status_code == 409
+    with db.reading() as session:
+        source = session.scalar(select(Record.department_code).limit(1))
+    assert source is not None
+    initiator = factory.api_key(Role.SUBMITTER, department_code=source)
+    seen = TestClient(app, headers={"Authorization": f"Bearer {initiator}"})
+    assert seen.get(f"/api/v1/checks/{check_id}").json()["hits"][0]["outcome"] == "applied"
+    stranger = TestClient(app, headers={"Authorization": f"Bearer {factory.api_key(Role.CHECKER)}"})
+    assert stranger.get(f"/api/v1/checks/{check_id}").status_code == 403
+    assert (
+        stranger.post(url, json={"items": [{"hit_id": 1, "outcome": "applied"}]}).status_code == 403
+    )
+    admin = TestClient(app)
+    login(admin, factory.user(Role.PLATFORM_ADMIN))
+    rows = {r["measure_code"]: r for r in admin.get("/api/v1/checks/stats").json()}
+    assert rows["NO_PROCUREMENT"]["feedback_rate"] == 1.0
+    assert rows["NO_PROCUREMENT"]["overdue"] == 0

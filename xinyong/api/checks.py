@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from xinyong.core.security import Principal, Role
 from xinyong.lists.definitions import get_lists
-from xinyong.sanctions import service
+from xinyong.sanctions import feedback, service
 from xinyong.sanctions.definitions import get_measures
 from xinyong.sanctions.schemas import (
     BatchCheckRequest,
     BatchCheckResult,
     CheckRequest,
     CheckResult,
+    CheckView,
+    FeedbackRequest,
+    FeedbackStats,
 )
 from xinyong.web.access import allow
 from xinyong.web.deps import DbSession, Today, client_ip
@@ -81,3 +84,42 @@ def check_batch(
     )
     service.log_batch(session, principal, results, body.purpose, client_ip(request))
     return BatchCheckResult(scenario=body.scenario.upper(), results=results, invalid=invalid)
+
+
+@router.get("/stats", response_model=list[FeedbackStats], summary="Checks, hits and feedback")
+def feedback_stats(
+    request: Request,
+    session: DbSession,
+    day: Today,
+    _: Principal = allow(Role.PLATFORM_ADMIN, Role.REVIEWER, Role.AUDITOR),
+) -> list[FeedbackStats]:
+    """Per requesting department and measure: checks, hits, feedback given, the feedback
+    rate, and hits whose feedback is overdue (10 working days)."""
+    return feedback.stats(session, app_state(request).calendar, day)
+
+
+@router.get("/{check_id}", response_model=CheckView, summary="A check and its feedback")
+def get_check(
+    check_id: Annotated[int, Path(ge=1, le=2**62)],
+    request: Request,
+    session: DbSession,
+    principal: Principal = allow(*CHECKERS, Role.SUBMITTER),
+) -> CheckView:
+    """The hits of a check with the feedback given; for the department that checked, the
+    departments whose records it hit (发起部门), and the credit centre."""
+    return feedback.view(session, principal, app_state(request).calendar, check_id)
+
+
+@router.post(
+    "/{check_id}/feedback", response_model=CheckView, summary="Report what was done per hit"
+)
+def give_feedback(
+    check_id: Annotated[int, Path(ge=1, le=2**62)],
+    body: FeedbackRequest,
+    request: Request,
+    session: DbSession,
+    principal: Principal = allow(Role.CHECKER, Role.PLATFORM_ADMIN),
+) -> CheckView:
+    """Applied, not applied (with the reason) or not applicable, once per hit."""
+    feedback.give(session, principal, check_id, body.items)
+    return feedback.view(session, principal, app_state(request).calendar, check_id)

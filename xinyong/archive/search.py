@@ -30,6 +30,7 @@ from xinyong.ingest.store import bulk_insert, rows_source
 SEARCH_TABLE = "record_search"  # derived: outside the models, made by migration 0005
 INDEX_LOCK_KEY = 0x78797372  # any constant: one index refresh at a time on PostgreSQL
 INDEX_CHUNK = 50_000
+INDEXED_COLUMNS = {"id": pl.Int64, "dataset": pl.String, "data": pl.String, "name": pl.String}
 
 
 def bigrams(expr: pl.Expr) -> pl.Expr:
@@ -93,17 +94,17 @@ def refresh_index(session: Session, catalog: Catalog) -> int:
     statement = (
         select(Record.id, Record.dataset_code, Record.data, Subject.name)
         .join(Subject, Subject.id == Record.subject_id)
-        .where(Record.batch_id.in_(pending), Record.dataset_code.in_(public_datasets(catalog)))
+        .where(Record.dataset_code.in_(public_datasets(catalog)))
     )
     indexed = 0
-    for rows in keyset_chunks(session, statement, Record.id, INDEX_CHUNK):
-        frame = pl.DataFrame(
-            rows,
-            schema={"id": pl.Int64, "dataset": pl.String, "data": pl.String, "name": pl.String},
-            orient="row",
-        )
-        _index_chunk(connection, frame, documents)
-        indexed += frame.height
+    # Batch by batch, so that a chunk is one range of the batch index in id order: over
+    # all pending batches at once, every chunk gathered and sorted all their records left.
+    for batch_id in pending:
+        of_batch = statement.where(Record.batch_id == batch_id)
+        for rows in keyset_chunks(session, of_batch, Record.id, INDEX_CHUNK):
+            frame = pl.DataFrame(rows, schema=INDEXED_COLUMNS, orient="row")
+            _index_chunk(connection, frame, documents)
+            indexed += frame.height
     session.execute(update(Batch).where(Batch.id.in_(pending)).values(indexed_at=utcnow()))
     return indexed
 

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from xinyong.core.db import Base, BigId, UTCDateTime, utcnow
+from xinyong.core.db import Base, BigId, UTCDateTime, str_enum, utcnow
+
+
+class Outcome(StrEnum):
+    """What the implementing department did with a hit (反馈)."""
+
+    APPLIED = "applied"  # 已采取措施
+    NOT_APPLIED = "not_applied"  # 未采取（须说明理由）
+    NOT_APPLICABLE = "not_applicable"  # 不适用
 
 
 class Check(Base):
@@ -43,3 +52,7 @@ class CheckHit(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("list_entries.id"))
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
     mandatory: Mapped[bool]
+    outcome: Mapped[Outcome | None] = mapped_column(str_enum(Outcome), default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    feedback_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -64,3 +64,59 @@ class BatchCheckResult(BaseModel):
     scenario: str
     results: list[CheckResult]
     invalid: list[str]
+
+
+class FeedbackItem(BaseModel):
+    """What was done with one hit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hit_id: int = Field(ge=1)
+    outcome: str = Field(pattern=r"^(applied|not_applied|not_applicable)$")
+    reason: str | None = Field(None, max_length=1000, description="Required for not_applied")
+
+
+class FeedbackRequest(BaseModel):
+    """Feedback on some or all hits of a check."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[FeedbackItem] = Field(min_length=1, max_length=1000)
+
+
+class HitView(BaseModel):
+    """A stored hit and its feedback."""
+
+    hit_id: int
+    measure_code: str
+    list_code: str
+    record_id: int
+    mandatory: bool
+    outcome: str | None
+    reason: str | None
+    feedback_at: datetime | None
+
+
+class CheckView(BaseModel):
+    """A stored check with its hits and their feedback."""
+
+    check_id: int
+    subject_ref: str
+    scenario: str
+    department_code: str
+    purpose: str
+    checked_at: datetime
+    feedback_due: date = Field(description="Last working day for the feedback")
+    hits: list[HitView]
+
+
+class FeedbackStats(BaseModel):
+    """Per requesting department and measure: checks, hits, feedback rate, overdue."""
+
+    department_code: str
+    measure_code: str
+    checks: int
+    hits: int
+    answered: int
+    feedback_rate: float
+    overdue: int
