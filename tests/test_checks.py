@@ -162,3 +162,18 @@ def test_feedback_once_per_hit_seen_by_the_source_department_and_counted(
     rows = {r["measure_code"]: r for r in admin.get("/api/v1/checks/stats").json()}
     assert rows["NO_PROCUREMENT"]["feedback_rate"] == 1.0
     assert rows["NO_PROCUREMENT"]["overdue"] == 0
+
+
+def test_a_clerk_checks_on_the_console_page(
+    app: FastAPI, checker: TestClient, factory: Factory
+) -> None:
+    clerk = TestClient(app)
+    token = login(clerk, factory.user(Role.CHECKER))
+    assert "办理事项" in clerk.get("/console/checks").text
+    form = {"code": COMPANY, "scenario": "PROCUREMENT", "purpose": "政府采购", "csrf_token": token}
+    page = clerk.post("/console/checks", data=form)
+    assert page.status_code == 200
+    assert "限制参加政府采购活动" in page.text
+    refused = clerk.post("/console/checks", data={**form, "code": "123"})
+    assert refused.status_code == 422
+    assert "有效" in refused.text

@@ -23,6 +23,7 @@ from xinyong.catalog.loader import get_catalog
 from xinyong.catalog.service import sync_catalog
 from xinyong.console import archive as console_archive
 from xinyong.console import batches as console_batches
+from xinyong.console import checks as console_checks
 from xinyong.console import views as console_views
 from xinyong.core import migrate
 from xinyong.core.calendar import get_calendar
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         console_views.router,
         console_batches.router,
         console_archive.router,
+        console_checks.router,
         portal_me.router,
         portal_reports.router,
         portal_lists.router,

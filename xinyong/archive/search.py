@@ -55,10 +55,10 @@ def match_expression(dialect: str, terms: list[str]) -> str:
 
 
 def matching_ids(dialect: str) -> str:
-    """A statement yielding the ids of records whose terms match ``:match``."""
+    """A statement yielding ``record_id``, the ids of records whose terms match ``:match``."""
     if dialect == "postgresql":
         return f"SELECT record_id FROM {SEARCH_TABLE} WHERE terms @@ CAST(:match AS tsquery)"
-    return f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :match"
+    return f"SELECT rowid AS record_id FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :match"
 
 
 def public_datasets(catalog: Catalog) -> list[str]:
