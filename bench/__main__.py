@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bench import audit, identity, ingest
+from bench import audit, checks, identity, ingest, portal
 from bench.common import report
 
 if __name__ == "__main__":
-    results = identity.run() + audit.run() + ingest.run()
+    results = identity.run() + audit.run() + ingest.run() + portal.run() + checks.run()
     report(results)

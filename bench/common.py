@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -19,18 +20,24 @@ POSTGRES_ENV = "XINYONG_TEST_POSTGRES_URL"
 
 @dataclass(frozen=True)
 class Result:
-    """One measured figure and its baseline, both in units per second."""
+    """One measured figure and its baseline in the same unit: a rate (units per second), or
+    a time when ``lower_is_better`` (then the ratio says how many times longer it takes)."""
 
     name: str
     unit: str
     value: float
     baseline_name: str
     baseline: float
+    lower_is_better: bool = False
 
     @property
     def ratio(self) -> float:
         """The figure as a share of its baseline."""
         return self.value / self.baseline if self.baseline else 0.0
+
+    def shown(self, value: float) -> str:
+        """A value of this figure with its unit (times with two decimals)."""
+        return f"{value:,.2f} {self.unit}" if self.lower_is_better else f"{value:,.0f} {self.unit}"
 
 
 def rate(count: int, work: Callable[[], object], repeat: int = 3) -> float:
@@ -41,6 +48,12 @@ def rate(count: int, work: Callable[[], object], repeat: int = 3) -> float:
         work()
         best = min(best, time.perf_counter() - start)
     return count / best
+
+
+def percentile(samples: list[float], share: float) -> float:
+    """The value below which ``share`` of the samples lie (nearest rank)."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 def postgres_url() -> str | None:
@@ -56,8 +69,8 @@ def report(results: list[Result]) -> None:
     for r in results:
         table.add_row(
             r.name,
-            f"{r.value:,.0f} {r.unit}",
-            f"{r.baseline:,.0f} {r.unit} ({r.baseline_name})",
+            r.shown(r.value),
+            f"{r.shown(r.baseline)} ({r.baseline_name})",
             f"{r.ratio:.2f}",
         )
     Console(width=140).print(table)

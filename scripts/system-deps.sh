@@ -4,7 +4,8 @@
 #                                  CJK fonts (reports and pages render Chinese)
 #   scripts/system-deps.sh       — that, plus what the tests and benchmarks need:
 #                                  PostgreSQL (server binaries; clusters are made per run),
-#                                  Chromium (browser tests), poppler-utils (PDF checks)
+#                                  Chromium (browser tests), poppler-utils (PDF checks),
+#                                  wrk (the check benchmark's load generator)
 set -euo pipefail
 need=()
 ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
@@ -13,6 +14,7 @@ if [ "${1:-all}" != "run" ]; then
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
     command -v chromium >/dev/null 2>&1 || need+=(chromium)
     command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+    command -v wrk >/dev/null 2>&1 || need+=(wrk)  # load generator of the check benchmark
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing system packages: ${need[*]}"

@@ -1,0 +1,252 @@
+"""联合奖惩核查 on the big city (bench/city.py): the lists recomputed over every record, then
+single checks over HTTP on loopback under load (wrk, several connections) beside a bare
+endpoint of the same server in the same run, and a 10,000-code batch check beside the
+bare SQL lookup of the same codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from bench.city import ACTOR, sqlite_city
+from bench.common import Result
+from xinyong.accounts import service as accounts
+from xinyong.accounts import tokens
+from xinyong.accounts.schemas import ApiKeyCreate
+from xinyong.catalog.loader import get_catalog
+from xinyong.core.db import Database, create_db_engine
+from xinyong.core.security import Role
+from xinyong.identity.models import Subject
+from xinyong.lists.definitions import get_lists
+from xinyong.lists.models import ListEntry
+from xinyong.lists.service import recompute
+
+DURATION = os.environ.get("XINYONG_BENCH_CHECK_SECONDS", "15")
+CONNECTIONS = 8
+SAMPLE = 2000
+BATCH = 10_000
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {key}"
+local codes = {{{codes}}}
+local i = 0
+request = function()
+  i = i % #codes + 1
+  local body = '{{"code":"' .. codes[i] .. '","scenario":"PROCUREMENT","purpose":"bench"}}'
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+SERIOUS_EVERY = 50  # one penalty in fifty decided as serious (严重): those subjects are listed
+
+
+def _scan(database: Database) -> float:
+    """Seconds for a bare pass over the same records reading the same JSON field."""
+    start = time.perf_counter()
+    with database.reading() as session:
+        session.execute(
+            text(
+                "SELECT COUNT(*) FROM records WHERE dataset_code IN ('XZCF', 'YZSXZT', 'SXBZXR') "
+                "AND json_extract(data, '$.CF_YZCD') = 'serious'"
+            )
+        ).scalar()
+    return time.perf_counter() - start
+
+
+def _lists(database: Database) -> tuple[float, int]:
+    """Mark a share of penalties serious (idempotent), then recompute every list over the
+    whole city: seconds, and entries now active."""
+    catalog = get_catalog()
+    with database.writing() as session:
+        session.execute(
+            text(
+                "UPDATE records SET data = json_set(data, '$.CF_YZCD', 'serious') "
+                "WHERE dataset_code = 'XZCF' AND id % :every = 0 "
+                "AND json_extract(data, '$.CF_YZCD') IS NOT 'serious'"
+            ),
+            {"every": SERIOUS_EVERY},
+        )
+    start = time.perf_counter()
+    with database.writing() as session:
+        recompute(session, catalog, get_lists(catalog), date.today())
+    elapsed = time.perf_counter() - start
+    with database.reading() as session:
+        active = session.scalar(
+            select(func.count()).select_from(ListEntry).where(ListEntry.exited_on.is_(None))
+        )
+    return elapsed, int(active or 0)
+
+
+def _codes(database: Database) -> list[str]:
+    """Codes to check: the listed subjects first (hits), the rest drawn at random."""
+    with database.reading() as session:
+        listed = list(
+            session.scalars(
+                select(Subject.code)
+                .join(ListEntry, ListEntry.subject_id == Subject.id)
+                .where(ListEntry.exited_on.is_(None))
+                .limit(SAMPLE // 2)
+            )
+        )
+        top = session.scalar(select(func.max(Subject.id))) or 1
+        rng = random.Random(7)
+        ids = [rng.randint(1, top) for _ in range(BATCH)]
+        others = list(session.scalars(select(Subject.code).where(Subject.id.in_(ids))))
+    return listed + others
+
+
+def _api_key(database: Database) -> str:
+    """A checker's key for the busiest department (made once per run)."""
+    with database.writing() as session:
+        department = accounts.list_departments(session)[0].code
+        _, key = tokens.issue_api_key(
+            session,
+            ACTOR,
+            ApiKeyCreate(name="bench checks", department_code=department, role=Role.CHECKER),
+        )
+    return key
+
+
+def _wrk(url: str, script: Path) -> tuple[float, float]:
+    """Requests per second and p99 latency (ms) of ``url`` under wrk."""
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    return rps, float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen([sys.executable, "-m", "bench.check_server", url, str(port)])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return server
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("check server did not start")
+
+
+def _batch(port: int, key: str, codes: list[str]) -> float:
+    """Seconds for one batch check of ``codes``."""
+    body = {"codes": codes, "scenario": "PROCUREMENT", "purpose": "bench batch"}
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/checks/batch",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        response.read()
+    return time.perf_counter() - start
+
+
+def _bare_lookup(url: str, codes: list[str]) -> float:
+    """Seconds for the bare SQL lookup of the same codes' subjects and list entries."""
+    engine = create_db_engine(url)
+    start = time.perf_counter()
+    with engine.connect() as connection:
+        for at in range(0, len(codes), 1000):
+            chunk = codes[at : at + 1000]
+            marks = ",".join(f":c{i}" for i in range(len(chunk)))
+            connection.execute(
+                text(
+                    f"SELECT s.id, e.list_code FROM subjects s LEFT JOIN list_entries e "
+                    f"ON e.subject_id = s.id AND e.exited_on IS NULL "
+                    f"WHERE s.code_type IN ('ric', 'uscc') AND s.code IN ({marks})"
+                ),
+                {f"c{i}": c for i, c in enumerate(chunk)},
+            ).all()
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return elapsed
+
+
+def run() -> list[Result]:
+    """The check figures on the SQLite city."""
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (scripts/system-deps.sh installs it): check bench skipped")
+        return []
+    city = sqlite_city()
+    database = Database.from_engine(create_db_engine(city.url))
+    seconds, active = _lists(database)
+    scan = _scan(database)
+    records = int(city.figures.get("records", 0)) or 1
+    codes = _codes(database)
+    key = _api_key(database)
+    database.engine.dispose()
+    port = _free_port()
+    server = _serve(city.url, port)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            script = Path(folder) / "check.lua"
+            quoted = ",".join(json.dumps(c) for c in codes[:SAMPLE])
+            script.write_text(WRK_SCRIPT.format(key=key, codes=quoted))
+            check_rps, check_p99 = _wrk(f"http://127.0.0.1:{port}/api/v1/checks", script)
+            bare_rps, bare_p99 = _wrk(f"http://127.0.0.1:{port}/bench/bare", script)
+        batch = _batch(port, key, codes[:BATCH])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    bare_batch = _bare_lookup(city.url, codes[:BATCH])
+    return [
+        Result(
+            f"lists recomputed over {records:,} records ({active:,} active entries), SQLite",
+            "records/s",
+            records / seconds,
+            "one bare scan of the penalties' severity",
+            records / scan,
+        ),
+        Result(
+            f"single check over HTTP, {CONNECTIONS} connections, SQLite",
+            "req/s",
+            check_rps,
+            "bare endpoint, same server",
+            bare_rps,
+        ),
+        Result(
+            "single check p99, SQLite",
+            "ms",
+            check_p99,
+            "bare endpoint p99",
+            bare_p99,
+            lower_is_better=True,
+        ),
+        Result(
+            f"batch check of {len(codes[:BATCH]):,} codes, SQLite",
+            "s",
+            batch,
+            "bare SQL lookup of the same codes",
+            bare_batch,
+            lower_is_better=True,
+        ),
+    ]
