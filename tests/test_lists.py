@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from fastapi import FastAPI
@@ -24,6 +25,8 @@ from xinyong.ingest.models import Record, RecordStatus
 from xinyong.lists.definitions import get_lists
 from xinyong.lists.models import EntrySource, ListEntry
 from xinyong.lists.service import recompute
+
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
@@ -106,3 +109,19 @@ def test_published_lists_are_masked_and_only_public_lists_are_shown(
         assert response.status_code == 200, path
         assert not full_id_numbers(response.text), path
     assert "王1" in client.get("/lists/SERIOUS").text
+
+
+def test_the_atom_feed_tells_entries_and_exits(
+    client: TestClient, db: Database, listed: str, tmp_path: Path
+) -> None:
+    corrected = {**SERIOUS, SEVERITY: "一般"}
+    submit(db, write_csv(tmp_path / "c.csv", [corrected], headers=COLUMNS), listed)
+    response = client.get("/lists/SERIOUS/feed")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    feed = ElementTree.fromstring(response.content)
+    titles = [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")]
+    assert "示范贸易有限公司1 移出（更正）" in titles
+    assert "王1 列入" in titles
+    assert not full_id_numbers(response.text)
+    assert client.get("/lists/ATTENTION/feed").status_code == 404

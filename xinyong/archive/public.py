@@ -88,8 +88,9 @@ class Publication:
         """Datasets whose records are public (公开)."""
         return public_datasets(self.catalog)
 
-    def condition(self) -> ColumnElement[bool]:
-        """May a record (joined to its subject) be shown to the public today."""
+    def condition(self, *, live_only: bool = True) -> ColumnElement[bool]:
+        """May a record (joined to its subject) be shown to the public today; with
+        ``live_only`` false, may the public be told of it at all (a list exit, say)."""
         adult = or_(
             Subject.kind == SubjectKind.ORGANISATION,
             Subject.birth_date.is_(None),
@@ -98,11 +99,12 @@ class Publication:
         )  # a minor's records, and an adult's offences as a minor, are never published
         held = select(PublicationHold.record_id).where(PublicationHold.record_id == Record.id)
         rules = [
-            live(self.today),
             Record.dataset_code.in_(self.public_datasets),
             adult,
             ~held.exists(),  # 保密审查: held back by a reviewer
         ]
+        if live_only:
+            rules.append(live(self.today))
         if self.review_first:
             reviewed = select(Batch.id).where(
                 Batch.id == Record.batch_id, Batch.reviewed_at.is_not(None)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -11,7 +14,7 @@ from xinyong.identity.masking import mask_code
 from xinyong.identity.models import Subject
 from xinyong.ingest.models import Record
 from xinyong.lists.definitions import ListDefinition, ListsFile
-from xinyong.lists.models import ListEntry
+from xinyong.lists.models import ExitReason, ListEntry
 from xinyong.lists.schemas import PublicList, PublicListEntry, PublicListPage
 
 PAGE_SIZE = 20
@@ -83,3 +86,52 @@ def entries(
         page=page,
         size=PAGE_SIZE,
     )
+
+
+FEED_SIZE = 100
+
+
+def changes(
+    session: Session, rules: Publication, lists: ListsFile, code: str
+) -> tuple[ListDefinition, list[ListChange]]:
+    """A public list's latest entries and exits, newest first (the Atom feed)."""
+    definition = next((d for d in lists.lists if d.code == code.upper() and d.public), None)
+    if definition is None:
+        raise NotFound("没有这个公开名单", code="list_not_found")
+    named = aliased(Subject)
+    last = func.coalesce(ListEntry.exited_on, ListEntry.entered_on)
+    rows = session.execute(
+        select(ListEntry, named)
+        .join(Record, Record.id == ListEntry.record_id)
+        .join(Subject, Subject.id == Record.subject_id)
+        .join(named, named.id == ListEntry.subject_id)
+        .where(ListEntry.list_code == definition.code, rules.condition(live_only=False))
+        .order_by(last.desc(), ListEntry.id.desc())
+        .limit(FEED_SIZE)
+    ).all()
+    found: list[ListChange] = []
+    for entry, subject in rows:
+        shown = (subject.name, mask_code(subject.code_type, subject.code))
+        found.append(
+            ListChange(entry.id, "entered", entry.entered_on, *shown, None, entry.record_id)
+        )
+        if entry.exited_on is not None and entry.exit_reason is not None:
+            reason = ExitReason(entry.exit_reason).label
+            found.append(
+                ListChange(entry.id, "exited", entry.exited_on, *shown, reason, entry.record_id)
+            )
+    found.sort(key=lambda c: (c.day, c.entry_id, c.event == "exited"), reverse=True)
+    return definition, found[:FEED_SIZE]
+
+
+@dataclass(frozen=True)
+class ListChange:
+    """One event of a list: a subject entered it, or left it and why."""
+
+    entry_id: int
+    event: str  # "entered" or "exited"
+    day: date
+    subject_name: str
+    subject_code: str
+    reason: str | None
+    record_id: int
