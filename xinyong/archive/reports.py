@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from xinyong.archive.models import IssuedReport
 from xinyong.archive.presenting import Audience
 from xinyong.archive.profile import audience_for, get_subject, live_sections, relations, subject_ref
-from xinyong.archive.schemas import ReportSectionCount, ReportVerification
+from xinyong.archive.schemas import ArchiveRecord, ReportSectionCount, ReportVerification
 from xinyong.archive.signing import Signer, canonical, digest
 from xinyong.audit import service as audit
 from xinyong.catalog.definitions import FieldRole
@@ -61,6 +61,19 @@ def subject_fields(catalog: Catalog, dataset_code: str) -> frozenset[str]:
     """A dataset's fields that name the subject: the report says that once, at the top."""
     dataset = catalog.datasets[dataset_code]
     return frozenset(f.code for f in dataset.fields if f.role in SUBJECT_ROLES)
+
+
+def report_record(catalog: Catalog, record: ArchiveRecord) -> dict[str, Any]:
+    """One record as a report lists it, without the fields that repeat the subject."""
+    repeated = subject_fields(catalog, record.dataset_code)
+    return {
+        "dataset": record.dataset_name,
+        "decision_date": record.decision_date.isoformat() if record.decision_date else None,
+        "display_until": record.display_until.isoformat() if record.display_until else None,
+        "department": record.department,
+        "status": record.status_label,
+        "fields": [[f.name, f.value] for f in record.fields if f.code not in repeated],
+    }
 
 
 def report_content(
@@ -112,21 +125,7 @@ def report_content(
             {
                 "category": s.category,
                 "label": s.label,
-                "records": [
-                    {
-                        "dataset": r.dataset_name,
-                        "decision_date": r.decision_date.isoformat() if r.decision_date else None,
-                        "display_until": r.display_until.isoformat() if r.display_until else None,
-                        "department": r.department,
-                        "status": r.status_label,
-                        "fields": [
-                            [f.name, f.value]
-                            for f in r.fields
-                            if f.code not in subject_fields(issuer.catalog, r.dataset_code)
-                        ],
-                    }
-                    for r in s.records
-                ],
+                "records": [report_record(issuer.catalog, r) for r in s.records],
             }
             for s in sections
         ],
