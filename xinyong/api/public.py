@@ -48,6 +48,8 @@ def public_query(
 
 Rules = Annotated[public.Publication, Depends(publication)]
 RecordId = Annotated[int, Path(ge=1, le=2**62, description="The record's id")]
+ReportNumber = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
+ListCode = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 Search = Annotated[public.PublicQuery, Depends(public_query)]
 
 
@@ -83,7 +85,7 @@ def get_subject(
     summary="Verify a printed credit report",
 )
 def verify_report(
-    number: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9-]+$")],
+    number: ReportNumber,
     request: Request,
     session: DbSession,
     _: Principal = PUBLIC,
@@ -102,7 +104,7 @@ def get_lists(
 
 @router.get("/lists/{code}", response_model=PublicListPage, summary="One published list")
 def get_list(
-    code: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")],
+    code: ListCode,
     session: DbSession,
     rules: Rules,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,

@@ -49,6 +49,14 @@ def _summary(session: Session, rules: Publication, definition: ListDefinition) -
     )
 
 
+def public_list(lists: ListsFile, code: str) -> ListDefinition:
+    """The public list with this code; an unknown or non-public one is a 404."""
+    found = next((d for d in lists.lists if d.code == code.upper() and d.public), None)
+    if found is None:
+        raise NotFound("没有这个公开名单", code="list_not_found")
+    return found
+
+
 def published(session: Session, rules: Publication, lists: ListsFile) -> list[PublicList]:
     """Every public list with its count today."""
     return [_summary(session, rules, d) for d in lists.lists if d.public]
@@ -58,9 +66,7 @@ def entries(
     session: Session, rules: Publication, lists: ListsFile, code: str, page: int = 1
 ) -> PublicListPage:
     """One page of a public list, newest first; an unknown or non-public list is a 404."""
-    definition = next((d for d in lists.lists if d.code == code.upper() and d.public), None)
-    if definition is None:
-        raise NotFound("没有这个公开名单", code="list_not_found")
+    definition = public_list(lists, code)
     rows = session.execute(
         _visible(rules, definition.code)
         .order_by(ListEntry.entered_on.desc(), ListEntry.id.desc())
@@ -95,9 +101,7 @@ def changes(
     session: Session, rules: Publication, lists: ListsFile, code: str
 ) -> tuple[ListDefinition, list[ListChange]]:
     """A public list's latest entries and exits, newest first (the Atom feed)."""
-    definition = next((d for d in lists.lists if d.code == code.upper() and d.public), None)
-    if definition is None:
-        raise NotFound("没有这个公开名单", code="list_not_found")
+    definition = public_list(lists, code)
     named = aliased(Subject)
     last = func.coalesce(ListEntry.exited_on, ListEntry.entered_on)
     rows = session.execute(

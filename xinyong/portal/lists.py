@@ -6,10 +6,10 @@ from datetime import date
 from typing import Annotated
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from xinyong.api.public import Rules
+from xinyong.api.public import ListCode, Rules
 from xinyong.core.security import Principal
 from xinyong.lists import public
 from xinyong.lists.definitions import get_lists
@@ -32,7 +32,7 @@ def lists_page(
 
 @router.get("/lists/{code}")
 def list_page(
-    code: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")],
+    code: ListCode,
     request: Request,
     session: DbSession,
     rules: Rules,
@@ -46,7 +46,7 @@ def list_page(
 
 @router.get("/lists/{code}/feed")
 def list_feed(
-    code: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")],
+    code: ListCode,
     request: Request,
     session: DbSession,
     rules: Rules,

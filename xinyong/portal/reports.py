@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from xinyong.api.public import ReportNumber
 from xinyong.archive import reports
 from xinyong.archive.models import IssuedReport
 from xinyong.archive.reports import Issuer
@@ -23,7 +24,6 @@ router = APIRouter(include_in_schema=False)
 # A third party joins with the subject's authorisation (rights issue); until then, no one.
 READERS = (Role.CITIZEN, Role.PLATFORM_ADMIN, Role.REVIEWER)
 SubjectId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The subject's id")]
-ReportNumber = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
 Format = Annotated[Literal["html", "pdf"], Query(description="html (default) or pdf")]
 Purpose = Annotated[str, Query(max_length=100, description="Why the report is issued")]
 
