@@ -10,14 +10,12 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import distinct, func, select
 
-from xinyong.archive.service import recompute_all, sweep
+from xinyong.archive.service import recompute_all, sweep_with_lists
 from xinyong.catalog.loader import get_catalog
 from xinyong.core.db import Database
 from xinyong.core.errors import InvalidInput
 from xinyong.core.security import Principal
 from xinyong.ingest.models import Record
-from xinyong.lists.definitions import get_lists
-from xinyong.lists.service import recompute as recompute_lists
 
 
 def _day(value: str | None) -> date:
@@ -50,8 +48,7 @@ def run_sweep(
                 f"公示期限已按策略 {catalog.policies.version} 重新计算："
                 f"{sum(moved.values()):,} 条记录的截止日变化"
             )
-        result = sweep(session, principal, day)
-        lists = recompute_lists(session, catalog, get_lists(catalog), day)
+        result, lists = sweep_with_lists(session, principal, catalog, day)
     table = Table(title=f"到期清理 {day.isoformat()}")
     table.add_column("信息类")
     table.add_column("标记到期", justify="right")

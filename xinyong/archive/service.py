@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import polars as pl
 from sqlalchemy import Connection, func, select, text, update
@@ -21,6 +22,9 @@ from xinyong.core.db import Database, keyset_chunks
 from xinyong.core.security import Principal, Role
 from xinyong.ingest.models import Record, RecordStatus
 from xinyong.ingest.store import rows_source
+
+if TYPE_CHECKING:  # lists build on the archive: imported where used
+    from xinyong.lists.service import RecomputeResult
 
 log = logging.getLogger("xinyong.archive")
 
@@ -70,18 +74,25 @@ def sweep(session: Session, principal: Principal, today: date) -> SweepResult:
     return result
 
 
+def sweep_with_lists(
+    session: Session, principal: Principal, catalog: Catalog, today: date
+) -> tuple[SweepResult, RecomputeResult]:
+    """The sweep, then the lists that follow records (entries end as records run out)."""
+    from xinyong.lists.definitions import get_lists  # lists build on the archive
+    from xinyong.lists.service import recompute
+
+    result = sweep(session, principal, today)
+    return result, recompute(session, catalog, get_lists(catalog), today)
+
+
 async def sweep_periodically(database: Database, catalog: Catalog, hours: float) -> None:
     """The server's sweep: at start-up, then every ``hours``, records then the lists that
     follow them; a failure is logged and the next run tries again (readers check the date
     themselves, so nothing leaks meanwhile)."""
-    from xinyong.lists.definitions import get_lists  # lists build on the archive
-    from xinyong.lists.service import recompute
 
     def once() -> None:
-        today = date.today()
         with database.writing() as session:
-            result = sweep(session, SWEEPER, today)
-            lists = recompute(session, catalog, get_lists(catalog), today)
+            result, lists = sweep_with_lists(session, SWEEPER, catalog, date.today())
         log.info("sweep: %d records expired, %d list changes", result.total, lists.total)
 
     while True:
