@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -21,10 +20,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import FunctionElement
-from sqlalchemy.types import Date
 
 from xinyong.accounts.models import Department
 from xinyong.archive.models import PublicationHold
@@ -40,6 +36,7 @@ from xinyong.archive.visibility import live
 from xinyong.catalog.definitions import Polarity
 from xinyong.catalog.loader import Catalog
 from xinyong.core.errors import NotFound
+from xinyong.core.sql import add_years
 from xinyong.identity.codes import CodeType, clean
 from xinyong.identity.models import Subject, SubjectKind
 from xinyong.ingest.models import Batch, Record
@@ -48,30 +45,6 @@ ADULT_YEARS = 18
 MAX_COUNT = 10_000  # totals are counted up to here ("10,000+"): an exact count costs a scan
 PAGE_SIZE = 20
 Visible = Select[Record, Subject, str]
-
-
-class add_years(FunctionElement[date]):  # noqa: N801 - reads as SQL
-    """``date + n years`` on either engine."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(add_years, "sqlite")
-def _add_years_sqlite(element: add_years, compiler: Any, **kw: Any) -> str:
-    day, years = list(element.clauses)
-    return (
-        f"date({compiler.process(day, **kw)}, '+' || {compiler.process(years, **kw)} || ' years')"
-    )
-
-
-@compiles(add_years, "postgresql")
-def _add_years_postgresql(element: add_years, compiler: Any, **kw: Any) -> str:
-    day, years = list(element.clauses)
-    return (
-        f"CAST({compiler.process(day, **kw)} + make_interval(years => "
-        f"{compiler.process(years, **kw)}) AS DATE)"
-    )
 
 
 @dataclass(frozen=True)

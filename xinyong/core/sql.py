@@ -1,13 +1,15 @@
-"""SQL the two engines spell differently, as SQLAlchemy constructs."""
+"""SQL the two engines spell differently, as SQLAlchemy constructs: a JSON field, a date
+plus years."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnExpressionArgument, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
-from sqlalchemy.types import String
+from sqlalchemy.types import Date, String
 
 
 class json_text(FunctionElement[str]):  # noqa: N801 - reads as SQL
@@ -20,9 +22,10 @@ class json_text(FunctionElement[str]):  # noqa: N801 - reads as SQL
         super().__init__(column, literal(key))
 
 
-def _parts(element: json_text, compiler: Any, **kw: Any) -> tuple[str, str]:
-    column, key = (compiler.process(clause, **kw) for clause in element.clauses)
-    return column, key
+def _parts(element: FunctionElement[Any], compiler: Any, **kw: Any) -> tuple[str, str]:
+    """The two arguments of a two-argument construct, compiled."""
+    first, second = (compiler.process(clause, **kw) for clause in element.clauses)
+    return first, second
 
 
 @compiles(json_text, "sqlite")
@@ -35,3 +38,22 @@ def _json_text_sqlite(element: json_text, compiler: Any, **kw: Any) -> str:
 def _json_text_postgresql(element: json_text, compiler: Any, **kw: Any) -> str:
     column, key = _parts(element, compiler, **kw)
     return f"(CAST({column} AS JSONB) ->> CAST({key} AS TEXT))"
+
+
+class add_years(FunctionElement[date]):  # noqa: N801 - reads as SQL
+    """``date + n years`` on either engine."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(add_years, "sqlite")
+def _add_years_sqlite(element: add_years, compiler: Any, **kw: Any) -> str:
+    day, years = _parts(element, compiler, **kw)
+    return f"date({day}, '+' || {years} || ' years')"
+
+
+@compiles(add_years, "postgresql")
+def _add_years_postgresql(element: add_years, compiler: Any, **kw: Any) -> str:
+    day, years = _parts(element, compiler, **kw)
+    return f"CAST({day} + make_interval(years => {years}) AS DATE)"
