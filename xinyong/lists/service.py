@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     func,
     insert,
@@ -105,8 +106,10 @@ def _enter(
     return _changed(session, insert(ListEntry).from_select([*columns, "created_at"], rows))
 
 
-def _reach(session: Session, definition: ListDefinition) -> int:
-    """落实到人: persons in the named roles at a listed organisation get an entry too."""
+def _reach(session: Session, definition: ListDefinition, touched: Select[int] | None) -> int:
+    """落实到人: persons in the named roles at a listed organisation get an entry too (only
+    organisations with records in ``touched``, when given: their entries or relations are
+    the ones a batch can have changed)."""
     if not definition.reaches:
         return 0
     parent = aliased(ListEntry)
@@ -134,6 +137,8 @@ def _reach(session: Session, definition: ListDefinition) -> int:
             ~already.exists(),
         )
     )
+    if touched is not None:
+        rows = rows.where(parent.subject_id.in_(touched))
     columns = [
         "list_code",
         "subject_id",
@@ -192,12 +197,15 @@ def _exit(
     )
 
 
-def _exit_reached(session: Session, today: date) -> int:
-    """A reached person's entry ends with the organisation's, for the same reason."""
+def _exit_reached(session: Session, today: date, touched: Select[int] | None) -> int:
+    """A reached person's entry ends with the organisation's, for the same reason (only
+    organisations with records in ``touched``, when given)."""
     parent = aliased(ListEntry)
     ended = select(parent.id).where(
         parent.id == ListEntry.via_entry_id, parent.exited_on.is_not(None)
     )
+    if touched is not None:
+        ended = ended.where(parent.subject_id.in_(touched))
     reason = select(parent.exit_reason).where(parent.id == ListEntry.via_entry_id)
     return _changed(
         session,
@@ -223,6 +231,8 @@ def recompute(
     scope: ColumnElement[bool] = (
         Record.batch_id == batch_id if batch_id is not None else literal(True)
     )
+    # The subjects a batch is about: only their entries and relations can have changed.
+    touched = None if batch_id is None else select(Record.subject_id).where(scope)
     result = RecomputeResult()
     for definition in lists.lists:
         datasets = Record.dataset_code.in_({r.dataset for r in definition.rules})
@@ -232,11 +242,11 @@ def recompute(
         result.entered[definition.code] = _enter(
             session, catalog, definition, today, and_(scope, datasets)
         )
-    ended = _exit_reached(session, today)
+    ended = _exit_reached(session, today, touched)
     if ended:
         result.exited["reached"] = ended
     for definition in lists.lists:
-        result.reached[definition.code] = _reach(session, definition)
+        result.reached[definition.code] = _reach(session, definition, touched)
     return result
 
 
