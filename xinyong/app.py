@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -41,9 +40,9 @@ from xinyong.web.access import CSRF_COOKIE, PUBLIC, csrf_seed
 from xinyong.web.deps import DbSession
 from xinyong.web.errors import install_error_handlers, refuse_nul
 from xinyong.web.state import AppState
+from xinyong.web.templating import STATIC_DIR
 
 log = logging.getLogger("xinyong")
-STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

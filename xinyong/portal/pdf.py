@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from xinyong.core.errors import XinyongError
+from xinyong.web.templating import STATIC_DIR
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 BASE_URL = "file:///"  # ``/static/x.css`` resolves to ``file:///static/x.css``
 STATIC_PREFIX = "file:///static/"
 

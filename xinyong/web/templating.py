@@ -16,6 +16,7 @@ from xinyong.web.access import csrf_token
 from xinyong.web.state import app_state
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = (Path(__file__).parent / "static").resolve()  # served at /static
 CHINA_TIME = timezone(timedelta(hours=8), "CST")  # China keeps one zone and no DST
 
 
