@@ -38,7 +38,7 @@ from xinyong.archive.service import sweep
 from xinyong.catalog.definitions import FieldRole
 from xinyong.catalog.loader import Catalog, get_catalog
 from xinyong.catalog.service import migrate_and_sync
-from xinyong.core.db import Database, create_db_engine, utcnow
+from xinyong.core.db import Database, create_db_engine, refresh_statistics, utcnow
 from xinyong.core.meta import get_meta, set_meta
 from xinyong.core.security import Principal, Role
 from xinyong.demo.city import ENFORCEMENT, PHRASES
@@ -417,6 +417,7 @@ def _store(database: Database, catalog: Catalog, records: int) -> dict[str, Any]
             log(f"portal city: {(number + 1) * BATCH_ROWS:,} of {records:,} records stored")
     with database.writing() as session:
         sweep(session, ACTOR, date.today())
+        refresh_statistics(session)
     subjects = city.persons.height + city.organisations.height
     return {"records": batches * BATCH_ROWS, "subjects": subjects, "batches": batches}
 

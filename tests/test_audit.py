@@ -99,3 +99,16 @@ def test_reads_of_personal_data_are_recorded(db: Database) -> None:
     assert entry.action == audit.READ_PERSONAL_DATA
     assert entry.subject_ref == "ric:11010519491231002X"
     assert entry.purpose == "行政许可审查"
+
+
+def test_reads_logged_many_at_once_extend_the_same_chain(db: Database) -> None:
+    _write(db, 2)
+    with db.writing() as session:
+        audit.record_reads(
+            session,
+            [audit.Read(ADMIN, f"uscc:{i}", "核查", "check", i, "127.0.0.1") for i in range(5)],
+        )
+        audit.record(session, ADMIN, "test.after", target_type="thing", target_id=9)
+    report = _verify(db)
+    assert report.ok, report.problems
+    assert report.checked == 8

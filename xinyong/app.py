@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -28,6 +29,7 @@ from xinyong.core import migrate
 from xinyong.core.calendar import get_calendar
 from xinyong.core.db import Database
 from xinyong.core.errors import ConfigurationError
+from xinyong.core.groupwrite import GroupWriter
 from xinyong.core.meta import DEMO_LOADED, DEMO_SECRET_KEY, get_meta, set_meta
 from xinyong.core.security import Principal, new_token
 from xinyong.core.settings import Settings, get_settings
@@ -119,16 +121,24 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         calendar=get_calendar(settings.holidays_file),
         secret_key=secret_key,
         signer=Signer.from_secret(secret_key),
+        writer=GroupWriter(database),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        """Background work while serving: the daily sweep of expired records."""
+        """Background work while serving: the group writer, the daily sweep of expired records."""
         hours = settings.sweep_hours
         task = asyncio.create_task(sweep_periodically(database, catalog, hours)) if hours else None
+        state.writer.start()
+        # The app's long-lived objects (catalog, code tables, routes) go to the permanent
+        # generation: otherwise every full collection walks them all, and under load those
+        # pauses were the p99 (~100 ms on a bare endpoint; ~10 ms frozen).
+        gc.collect()
+        gc.freeze()
         yield
         if task is not None:
             task.cancel()
+        state.writer.stop()
 
     app = FastAPI(
         lifespan=lifespan,

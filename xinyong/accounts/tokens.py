@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import ApiKey, User, WebSession
@@ -13,7 +14,7 @@ from xinyong.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, 
 from xinyong.accounts.schemas import ApiKeyCreate
 from xinyong.accounts.service import get_department, principal_for_user
 from xinyong.audit import service as audit
-from xinyong.core.db import utcnow
+from xinyong.core.db import READ_ONLY, utcnow
 from xinyong.core.errors import Forbidden, InvalidInput, NotFound
 from xinyong.core.security import (
     API_KEY_ROLES,
@@ -29,6 +30,12 @@ from xinyong.identity.models import Subject
 API_KEY_SCHEME = "xy"
 PREFIX_BYTES = 6
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+_NOTED: dict[int, datetime] = {}  # key id -> when this process last noted its use
+# Checks come from department systems many times a second with the same key: looking the
+# key up each time cost more CPU than the check itself.
+API_KEY_CACHE_SECONDS = 10.0
+API_KEY_CACHE_SIZE = 10_000
+_RESOLVED: dict[str, tuple[float, Principal]] = {}  # key digest -> (valid until, principal)
 
 
 @dataclass(frozen=True)
@@ -187,8 +194,39 @@ def issue_api_key(session: Session, actor: Principal, data: ApiKeyCreate) -> tup
     return row, key
 
 
+def cached_api_key(key: str) -> Principal | None:
+    """The principal of a key this process resolved in the last seconds, if any."""
+    hit = _RESOLVED.get(token_digest(key))
+    if hit is None or hit[0] <= time.monotonic():
+        return None
+    return hit[1]
+
+
+def _remember(key: str, principal: Principal, expires_at: datetime | None) -> None:
+    seconds = API_KEY_CACHE_SECONDS
+    if expires_at is not None:
+        seconds = min(seconds, (expires_at - utcnow()).total_seconds())
+    if len(_RESOLVED) >= API_KEY_CACHE_SIZE:
+        _RESOLVED.clear()  # a crude bound: the next calls refill what is in use
+    _RESOLVED[token_digest(key)] = (time.monotonic() + seconds, principal)
+
+
+def forget_api_key(key_id: int) -> None:
+    """Drop a key from this process's cache (it was revoked)."""
+    for digest, (_, principal) in list(_RESOLVED.items()):
+        if principal.id == key_id:
+            _RESOLVED.pop(digest, None)
+
+
 def resolve_api_key(session: Session, key: str) -> Principal | None:
-    """The principal of a valid, unrevoked, unexpired key (noting its use), or None."""
+    """The principal of a valid, unrevoked, unexpired key (noting its use), or None.
+
+    A key resolved lately is answered from this process's cache for a few seconds
+    (``API_KEY_CACHE_SECONDS``): a revoked key stops working at once in the process that
+    revoked it and within those seconds in any other."""
+    cached = cached_api_key(key)
+    if cached is not None:
+        return cached
     parts = _split_key(key)
     if parts is None:
         return None
@@ -198,14 +236,37 @@ def resolve_api_key(session: Session, key: str) -> Principal | None:
     now = utcnow()
     if row.expires_at is not None and row.expires_at <= now:
         return None
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+    stale = row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION
+    if stale and not session.info.get(READ_ONLY):
         row.last_used_at = now  # coarse, so a busy key does not write on every call
-    return Principal(
+    principal = Principal(
         kind="api_key",
         id=row.id,
         name=row.prefix,
         role=Role(row.role),
         department_code=row.department_code,
+    )
+    _remember(key, principal, row.expires_at)
+    return principal
+
+
+def note_api_key_use(session: Session, principal: Principal) -> None:
+    """Note a key's use from a write made on behalf of a read-only request (coarse, as
+    ``resolve_api_key`` does: a busy key does not write on every call)."""
+    if principal.kind != "api_key" or principal.id is None:
+        return
+    now = utcnow()
+    noted = _NOTED.get(principal.id)
+    if noted is not None and now - noted < LAST_USED_RESOLUTION:
+        return  # noted by this process lately: spare the hot path an UPDATE
+    _NOTED[principal.id] = now
+    session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == principal.id,
+            or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_RESOLUTION),
+        )
+        .values(last_used_at=now)
     )
 
 
@@ -226,6 +287,7 @@ def revoke_api_key(session: Session, actor: Principal, key_id: int) -> ApiKey:
         raise Forbidden("只能吊销本部门的 API 密钥")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+        forget_api_key(row.id)
         audit.record(
             session,
             actor,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from xinyong.core.security import Principal, Role
 from xinyong.lists.definitions import get_lists
-from xinyong.sanctions import feedback, service
+from xinyong.sanctions import desk, feedback, service
 from xinyong.sanctions.definitions import get_measures
 from xinyong.sanctions.schemas import (
     BatchCheckRequest,
@@ -20,14 +20,14 @@ from xinyong.sanctions.schemas import (
     FeedbackStats,
 )
 from xinyong.web.access import allow
-from xinyong.web.deps import DbSession, Today, client_ip
+from xinyong.web.deps import DbSession, Today, client_ip, reads_only
 from xinyong.web.state import app_state
 
 router = APIRouter(prefix="/checks", tags=["checks"])
 CHECKERS = (Role.CHECKER, Role.PLATFORM_ADMIN, Role.REVIEWER)
 
 
-def check_rules(request: Request) -> service.CheckRules:
+async def check_rules(request: Request) -> service.CheckRules:
     """The catalog, lists and measures in force."""
     catalog = app_state(request).catalog
     lists = get_lists(catalog)
@@ -37,19 +37,31 @@ def check_rules(request: Request) -> service.CheckRules:
 Rules = Annotated[service.CheckRules, Depends(check_rules)]
 
 
+def _log(
+    request: Request, principal: Principal, found: service.Found, purpose: str
+) -> list[CheckResult]:
+    """Log the checks through the group writer; their results once committed."""
+    ip = client_ip(request)
+    return app_state(request).writer.run(
+        lambda session: service.log(session, principal, found, purpose, ip)
+    )
+
+
 @router.post("", response_model=CheckResult, summary="Check one subject before acting")
-def check(
+@reads_only
+async def check(
     body: CheckRequest,
     request: Request,
-    session: DbSession,
     rules: Rules,
     day: Today,
     principal: Principal = allow(*CHECKERS),
 ) -> CheckResult:
     """The measures that apply to the subject in the scenario, each with its list entry,
-    record and legal basis; logged as a use of personal data."""
-    return service.check_one(
-        session,
+    record and legal basis; logged as a use of personal data.
+
+    Answered by the check desk (sanctions/desk.py): concurrent checks are looked up and
+    logged together, and the request waits without holding a worker thread."""
+    single = desk.prepare(
         principal,
         rules,
         body.code,
@@ -59,9 +71,11 @@ def check(
         day,
         client_ip(request),
     )
+    return await app_state(request).writer.gather(desk.ANSWER, single)
 
 
 @router.post("/batch", response_model=BatchCheckResult, summary="Check up to 10,000 subjects")
+@reads_only
 def check_batch(
     body: BatchCheckRequest,
     request: Request,
@@ -72,18 +86,12 @@ def check_batch(
 ) -> BatchCheckResult:
     """Each code's hits in the order asked; codes that are not valid come back in
     ``invalid`` (they are not checked)."""
-    results, invalid = service.check_many(
-        session,
-        principal,
-        rules,
-        body.codes,
-        body.scenario,
-        body.purpose,
-        body.department_code,
-        day,
+    found = service.find(
+        session, principal, rules, body.codes, body.scenario, body.department_code, day
     )
-    service.log_batch(session, principal, results, body.purpose, client_ip(request))
-    return BatchCheckResult(scenario=body.scenario.upper(), results=results, invalid=invalid)
+    session.commit()  # end the read snapshot before waiting for the writer
+    results = _log(request, principal, found, body.purpose)
+    return BatchCheckResult(scenario=found.scenario, results=results, invalid=found.invalid)
 
 
 @router.get("/stats", response_model=list[FeedbackStats], summary="Checks, hits and feedback")

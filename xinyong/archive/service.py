@@ -18,7 +18,7 @@ from xinyong.archive.visibility import past_period
 from xinyong.audit import service as audit
 from xinyong.catalog.definitions import Dataset, FieldType, Policies
 from xinyong.catalog.loader import Catalog
-from xinyong.core.db import Database, keyset_chunks
+from xinyong.core.db import Database, keyset_chunks, refresh_statistics
 from xinyong.core.security import Principal, Role
 from xinyong.ingest.models import Record, RecordStatus
 from xinyong.ingest.store import rows_source
@@ -77,12 +77,15 @@ def sweep(session: Session, principal: Principal, today: date) -> SweepResult:
 def sweep_with_lists(
     session: Session, principal: Principal, catalog: Catalog, today: date
 ) -> tuple[SweepResult, RecomputeResult]:
-    """The sweep, then the lists that follow records (entries end as records run out)."""
+    """The sweep, then the lists that follow records (entries end as records run out),
+    then fresh planner statistics for the day's queries."""
     from xinyong.lists.definitions import get_lists  # lists build on the archive
     from xinyong.lists.service import recompute
 
     result = sweep(session, principal, today)
-    return result, recompute(session, catalog, get_lists(catalog), today)
+    lists = recompute(session, catalog, get_lists(catalog), today)
+    refresh_statistics(session)
+    return result, lists
 
 
 async def sweep_periodically(database: Database, catalog: Catalog, hours: float) -> None:

@@ -16,8 +16,9 @@ from xinyong.ingest.models import Record, RecordStatus
 IN_FORCE = (RecordStatus.ACTIVE, RecordStatus.DISPUTED, RecordStatus.CORRECTED)
 
 
-def within_period(today: date) -> ColumnElement[bool]:
-    """The record's clock has not run out (null: the rule sets no end)."""
+def within_period(today: date | ColumnElement[date]) -> ColumnElement[bool]:
+    """The record's clock has not run out (null: the rule sets no end); ``today`` may be a
+    bound parameter of a statement built once."""
     return or_(Record.display_until.is_(None), Record.display_until >= today)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from xinyong.audit.models import AuditEntry, AuditHead
@@ -73,6 +73,40 @@ def _chain_tip(session: Session) -> _ChainTip:
     return tip
 
 
+def _entry(
+    principal: Principal, action: str, seq: int, prev_hash: str, **fields: Any
+) -> AuditEntry:
+    """The next entry of the chain, hashed."""
+    detail = fields.pop("detail", None)
+    target_id = fields.pop("target_id", None)
+    entry = AuditEntry(
+        seq=seq,
+        at=utcnow(),
+        actor=principal.actor,
+        role=principal.role.value if principal.role else None,
+        department_code=principal.department_code,
+        action=action,
+        target_id=None if target_id is None else str(target_id),
+        detail=json.dumps(dict(detail or {}), ensure_ascii=False, sort_keys=True, default=str),
+        prev_hash=prev_hash,
+        **fields,
+    )
+    entry.hash = entry_hash(prev_hash, entry)
+    return entry
+
+
+def _move_head(session: Session, tip: _ChainTip, entry: AuditEntry) -> None:
+    if tip.head is None:
+        tip.head = AuditHead(id=HEAD_ID, seq=entry.seq, hash=entry.hash)
+        session.add(tip.head)
+    else:
+        tip.head.seq, tip.head.hash = entry.seq, entry.hash
+
+
+def _tip_values(tip: _ChainTip) -> tuple[int, str]:
+    return (tip.head.seq, tip.head.hash) if tip.head else (0, GENESIS_HASH)
+
+
 def record(
     session: Session,
     principal: Principal,
@@ -87,30 +121,61 @@ def record(
 ) -> AuditEntry:
     """Append one entry, in the caller's transaction (it commits or vanishes with the change)."""
     tip = _chain_tip(session)
-    prev_seq, prev_hash = (tip.head.seq, tip.head.hash) if tip.head else (0, GENESIS_HASH)
-    entry = AuditEntry(
-        seq=prev_seq + 1,
-        at=utcnow(),
-        actor=principal.actor,
-        role=principal.role.value if principal.role else None,
-        department_code=principal.department_code,
-        action=action,
+    prev_seq, prev_hash = _tip_values(tip)
+    entry = _entry(
+        principal,
+        action,
+        prev_seq + 1,
+        prev_hash,
         target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
+        target_id=target_id,
         subject_ref=subject_ref,
         purpose=purpose,
-        detail=json.dumps(dict(detail or {}), ensure_ascii=False, sort_keys=True, default=str),
+        detail=detail,
         ip=ip,
-        prev_hash=prev_hash,
     )
-    entry.hash = entry_hash(prev_hash, entry)
     session.add(entry)
-    if tip.head is None:
-        tip.head = AuditHead(id=HEAD_ID, seq=entry.seq, hash=entry.hash)
-        session.add(tip.head)
-    else:
-        tip.head.seq, tip.head.hash = entry.seq, entry.hash
+    _move_head(session, tip, entry)
     return entry
+
+
+@dataclass(frozen=True)
+class Read:
+    """One read of personal data, for logging many at once."""
+
+    principal: Principal
+    subject_ref: str
+    purpose: str
+    target_type: str
+    target_id: str | int | None
+    ip: str | None
+
+
+def record_reads(session: Session, reads: Sequence[Read]) -> None:
+    """Log many reads of personal data (查询使用登记) with one insert, the chain's head
+    moved once (the check desk logs a group of checks this way)."""
+    if not reads:
+        return
+    tip = _chain_tip(session)
+    seq, prev_hash = _tip_values(tip)
+    entries = []
+    for read in reads:
+        seq += 1
+        entry = _entry(
+            read.principal,
+            READ_PERSONAL_DATA,
+            seq,
+            prev_hash,
+            target_type=read.target_type,
+            target_id=read.target_id,
+            subject_ref=read.subject_ref,
+            purpose=read.purpose,
+            ip=read.ip,
+        )
+        entries.append({c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns})
+        prev_hash = entry.hash
+    session.execute(insert(AuditEntry), entries)
+    _move_head(session, tip, entry)
 
 
 def record_read(

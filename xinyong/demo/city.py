@@ -17,7 +17,7 @@ import xlsxwriter
 
 from xinyong.catalog.definitions import Dataset, FieldDefinition, FieldRole, FieldType
 from xinyong.catalog.loader import Catalog
-from xinyong.core.db import Database
+from xinyong.core.db import Database, refresh_statistics
 from xinyong.core.security import Principal
 from xinyong.demo import DEMO_ORGANISATIONS
 from xinyong.demo.people import Organisation, Person, Population
@@ -349,4 +349,6 @@ def load_city(
         batches.append(ingest(database, catalog, principal, submission))
         if progress:
             progress(item)
+    with database.writing() as session:
+        refresh_statistics(session)  # the planner's view of the freshly loaded city
     return batches

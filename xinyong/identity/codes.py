@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from stdnum import numdb
 from stdnum.cn import ric, uscc
@@ -130,7 +131,13 @@ def upgrade_legacy_ric(number15: str) -> str:
 
 def _address_known(number: str) -> bool:
     """Whether python-stdnum's GB/T 2260 table knows the address code of an ID number."""
-    _, properties = next(iter(numdb.get("cn/loc").info(number[:6])))
+    return _address_code_known(number[:6])
+
+
+@lru_cache(maxsize=8192)
+def _address_code_known(code: str) -> bool:
+    # A few thousand codes exist; the table walk costs as much as the rest of the check.
+    _, properties = next(iter(numdb.get("cn/loc").info(code)))
     return bool(properties)
 
 

@@ -10,6 +10,7 @@ from xinyong.archive.signing import Signer
 from xinyong.catalog.loader import Catalog
 from xinyong.core.calendar import WorkingCalendar
 from xinyong.core.db import Database
+from xinyong.core.groupwrite import GroupWriter
 from xinyong.core.settings import Settings
 
 
@@ -23,6 +24,7 @@ class AppState:
     calendar: WorkingCalendar
     secret_key: str
     signer: Signer  # the report signature key, derived from the secret key
+    writer: GroupWriter  # group commit for the hot path's logging (checks)
 
 
 def app_state(request: Request) -> AppState:

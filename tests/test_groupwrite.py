@@ -1,0 +1,118 @@
+"""Group commit: work from many threads and tasks lands in shared transactions, each caller
+gets its own answer once committed, and a failing item fails alone."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from xinyong.core import migrate
+from xinyong.core.db import Database, create_db_engine
+from xinyong.core.groupwrite import BatchHandler, GroupWriter
+from xinyong.core.meta import PlatformMeta
+
+CALLS: list[int] = []
+
+
+def _store(session: Session, keys: list[str]) -> list[str | BaseException]:
+    """Store each key; a key named "bad" fails (as an item, not the group)."""
+    CALLS.append(len(keys))
+    answers: list[str | BaseException] = []
+    for key in keys:
+        if key == "bad":
+            answers.append(ValueError("bad item"))
+            continue
+        session.execute(
+            text(
+                "INSERT INTO platform_meta (key, value, updated_at) "
+                "VALUES (:k, 'v', '2026-01-01 00:00:00')"
+            ),
+            {"k": key},
+        )
+        answers.append(key.upper())
+    return answers
+
+
+STORE = BatchHandler("store", _store)
+
+
+@pytest.fixture
+def writer(tmp_path: Path) -> Iterator[GroupWriter]:
+    url = f"sqlite:///{tmp_path}/group.db"
+    migrate.upgrade(create_db_engine(url))
+    started = GroupWriter(Database.from_engine(create_db_engine(url)))
+    started.start()
+    yield started
+    started.stop()
+
+
+def _count(writer: GroupWriter) -> int:
+    with writer.database.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(PlatformMeta)) or 0)
+
+
+def test_many_threads_share_transactions_and_each_gets_its_answer(writer: GroupWriter) -> None:
+    CALLS.clear()
+    keys = [f"k{i}" for i in range(200)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda k: writer.submit(STORE, k), keys))
+    assert answers == [k.upper() for k in keys]
+    assert _count(writer) == 200
+    assert sum(CALLS) == 200
+
+
+def test_what_queues_meanwhile_is_handed_over_in_one_call(writer: GroupWriter) -> None:
+    CALLS.clear()
+    gate = threading.Event()
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        blocker = pool.submit(writer.run, lambda session: gate.wait(10))
+        time.sleep(0.1)  # the writer is now busy with the blocker
+        waiting = [pool.submit(writer.submit, STORE, f"q{i}") for i in range(10)]
+        time.sleep(0.2)  # all ten are queued
+        gate.set()
+        assert blocker.result() is True
+        assert sorted(f.result() for f in waiting) == sorted(f"Q{i}" for i in range(10))
+    assert CALLS == [10]
+
+
+def test_tasks_wait_without_threads_and_errors_stay_with_their_item(writer: GroupWriter) -> None:
+    async def ask_all() -> list[object]:
+        return await asyncio.gather(
+            *(writer.gather(STORE, k) for k in ["a", "bad", "b"]), return_exceptions=True
+        )
+
+    # A thread of its own: the browser tests' Playwright keeps a loop in the main thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first, failed, second = pool.submit(asyncio.run, ask_all()).result()
+    assert (first, second) == ("A", "B")
+    assert isinstance(failed, ValueError)
+    assert _count(writer) == 2
+
+
+def test_a_group_that_breaks_is_run_again_item_by_item(writer: GroupWriter) -> None:
+    # The same key twice breaks the group's transaction (primary key): the second fails
+    # alone, the first is stored.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(lambda k: _attempt(writer, k), ["same", "same", "other"]))
+    assert sorted(outcomes) == ["OTHER", "SAME", "error"]
+    assert _count(writer) == 2
+
+
+def _attempt(writer: GroupWriter, key: str) -> str:
+    try:
+        return writer.submit(STORE, key)
+    except Exception:
+        return "error"
+
+
+def test_plain_work_runs_in_a_committed_transaction(writer: GroupWriter) -> None:
+    assert writer.run(lambda session: _store(session, ["solo"])[0]) == "SOLO"
+    assert _count(writer) == 1

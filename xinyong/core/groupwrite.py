@@ -1,0 +1,205 @@
+"""Group commit (成组提交): the work of many concurrent requests in one transaction.
+
+The check is the hottest path of the platform and each check must be logged before it is
+answered. One transaction per check would make every request queue for the database's
+single write lock and pay for its own statements and commit; instead requests hand their
+work to one writer thread, which runs everything that arrived meanwhile in one transaction
+and answers each request once it is committed. Work of the same kind is handed over in one
+call (a *batch handler* gets every item of the group), so forty checks are one lookup and
+one insert, not forty. Nothing is answered before it is durable.
+
+Should a group fail, it is run again item by item with a savepoint each, so a failing item
+fails alone (handlers must be safe to run twice: they only write in the transaction they
+are given).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, cast
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from xinyong.core.db import Database
+from xinyong.core.errors import XinyongError
+
+I = TypeVar("I")  # noqa: E741 - an item of a batch
+R = TypeVar("R")
+MAX_GROUP = 500  # items per transaction: bounds how long one commit holds the lock
+WAIT_SECONDS = 30.0
+logger = logging.getLogger(__name__)
+
+
+class WriterUnavailable(XinyongError):
+    """The writer did not answer in time (the database is locked or gone)."""
+
+    status_code = 503
+    code = "writer_unavailable"
+
+
+@dataclass(frozen=True)
+class BatchHandler(Generic[I, R]):
+    """Work done for many items at once: one result (or exception) per item, in order."""
+
+    name: str
+    work: Callable[[Session, list[I]], Sequence[R | BaseException]]
+
+
+@dataclass
+class _Job:
+    handler: BatchHandler[Any, Any]
+    item: Any
+    done: threading.Event = field(default_factory=threading.Event)
+    future: asyncio.Future[Any] | None = None
+    result: Any = None
+    error: BaseException | None = None
+
+    def finish(self) -> None:
+        if self.future is None:
+            self.done.set()
+        else:
+            self.future.get_loop().call_soon_threadsafe(self._settle, self.future)
+
+    def _settle(self, future: asyncio.Future[Any]) -> None:
+        if future.done():  # the request went away
+            return
+        if self.error is not None:
+            future.set_exception(self.error)
+        else:
+            future.set_result(self.result)
+
+
+def _one(work: Callable[[Session], R]) -> BatchHandler[None, R]:
+    return BatchHandler("one", lambda session, items: [work(session) for _ in items])
+
+
+class GroupWriter:
+    """Runs work from many threads or tasks in shared transactions on one writer thread."""
+
+    def __init__(self, database: Database, max_group: int = MAX_GROUP) -> None:
+        self.database = database
+        self.max_group = max_group
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether work goes to the writer thread (otherwise each runs in its own transaction)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start the writer thread (not in tests, whose sessions share one connection)."""
+        if self.database.connection is None and not self.running:
+            self._thread = threading.Thread(target=self._loop, name="xinyong-writer", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Finish what is queued, then stop."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=WAIT_SECONDS)
+            self._thread = None
+
+    def run(self, work: Callable[[Session], R]) -> R:
+        """Run ``work`` in a write transaction and return its result once committed."""
+        return cast(R, self._wait(_Job(_one(work), None)))
+
+    def submit(self, handler: BatchHandler[I, R], item: I) -> R:
+        """Hand ``item`` to ``handler`` with whatever else is queued; its result once
+        committed (blocking: for worker threads)."""
+        return cast(R, self._wait(_Job(handler, item)))
+
+    async def gather(self, handler: BatchHandler[I, R], item: I) -> R:
+        """``submit`` for the event loop: waits without holding a worker thread."""
+        if not self.running:
+            return await run_in_threadpool(self.submit, handler, item)
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._queue.put(_Job(handler, item, future=future))
+        try:
+            return await asyncio.wait_for(future, WAIT_SECONDS)
+        except TimeoutError:
+            raise WriterUnavailable("数据库繁忙，请稍后重试") from None
+
+    def _wait(self, job: _Job) -> Any:
+        if not self.running:
+            self._flush([job])
+        else:
+            self._queue.put(job)
+            if not job.done.wait(WAIT_SECONDS):
+                raise WriterUnavailable("数据库繁忙，请稍后重试")
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def _loop(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            jobs = [job]
+            stopping = False
+            while len(jobs) < self.max_group:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                jobs.append(more)
+            self._flush(jobs)
+            if stopping:
+                return
+
+    def _flush(self, jobs: list[_Job]) -> None:
+        """One transaction for the group, one call per handler."""
+        try:
+            with self.database.writing() as session:
+                for handler, members in _by_handler(jobs):
+                    results = handler.work(session, [j.item for j in members])
+                    for job, result in zip(members, results, strict=True):
+                        _settle(job, result)
+        except Exception:  # which item failed is found out one by one below
+            self._flush_guarded(jobs)
+            return
+        for job in jobs:
+            job.finish()
+
+    def _flush_guarded(self, jobs: list[_Job]) -> None:
+        try:
+            with self.database.writing() as session:
+                for job in jobs:
+                    try:
+                        with session.begin_nested():
+                            (result,) = job.handler.work(session, [job.item])
+                        _settle(job, result)
+                    except Exception as exc:  # this item fails alone; the group goes on
+                        job.result, job.error = None, exc
+        except Exception as exc:  # the commit failed: nothing of the group is stored
+            logger.exception("group write of %d items failed", len(jobs))
+            for job in jobs:
+                job.result, job.error = None, job.error or exc
+        finally:
+            for job in jobs:
+                job.finish()
+
+
+def _settle(job: _Job, result: Any) -> None:
+    if isinstance(result, BaseException):
+        job.result, job.error = None, result
+    else:
+        job.result, job.error = result, None
+
+
+def _by_handler(jobs: list[_Job]) -> list[tuple[BatchHandler[Any, Any], list[_Job]]]:
+    """Jobs grouped by handler, in the order each handler first appears."""
+    groups: dict[int, tuple[BatchHandler[Any, Any], list[_Job]]] = {}
+    for job in jobs:
+        groups.setdefault(id(job.handler), (job.handler, []))[1].append(job)
+    return list(groups.values())

@@ -1,0 +1,89 @@
+"""The check desk (核查台): single checks from many requests answered together.
+
+Airlines, railways and department systems check one subject at a time, many times a
+second. Each check handed to the group writer (core/groupwrite.py) waits for whatever else
+arrived meanwhile; the group is looked up with one query and logged with one insert, in
+one transaction, and every request gets its own answer once that is committed. What each
+check reads is the database as the group's transaction sees it, so a record put under
+objection a moment before produces no hit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from xinyong.core.errors import InvalidInput
+from xinyong.core.groupwrite import BatchHandler
+from xinyong.core.security import Principal
+from xinyong.sanctions import service
+from xinyong.sanctions.schemas import CheckResult
+
+
+@dataclass(frozen=True)
+class SingleCheck:
+    """One check as asked, already validated, waiting for its group."""
+
+    rules: service.CheckRules
+    asker: service.Asker
+    asked: service.Asked
+    scenario: str
+    department: str
+    today: date
+
+    @property
+    def group(self) -> tuple[int, int, str, str, date]:
+        """Checks that can be looked up together (the same files in force, scenario,
+        requesting department and day)."""
+        rules = self.rules
+        return (id(rules.lists), id(rules.measures), self.scenario, self.department, self.today)
+
+
+def prepare(
+    principal: Principal,
+    rules: service.CheckRules,
+    code: str,
+    scenario: str,
+    purpose: str,
+    department: str | None,
+    today: date,
+    ip: str | None,
+) -> SingleCheck:
+    """Validate a check before it joins a group, so that its errors are its own."""
+    asked = service.parse_code(code)
+    if asked is None:
+        raise InvalidInput("代码不是有效的统一社会信用代码或公民身份号码", code="invalid_code")
+    return SingleCheck(
+        rules,
+        service.Asker(principal, purpose, ip),
+        asked,
+        service.scenario_code(rules, scenario),
+        service.requesting_department(principal, department),
+        today,
+    )
+
+
+def _answer(session: Session, checks: list[SingleCheck]) -> list[CheckResult]:
+    """Look up and log a group of checks; the results in the order given."""
+    groups: dict[tuple[int, int, str, str, date], list[int]] = {}
+    for index, check in enumerate(checks):
+        groups.setdefault(check.group, []).append(index)
+    answers: dict[int, CheckResult] = {}
+    for members in groups.values():
+        first = checks[members[0]]
+        found = service.lookup(
+            session,
+            first.rules,
+            [checks[i].asked for i in members],
+            first.scenario,
+            first.department,
+            first.today,
+        )
+        results = service.log_each(session, found, [checks[i].asker for i in members])
+        answers.update(zip(members, results, strict=True))
+    return [answers[i] for i in range(len(checks))]
+
+
+ANSWER = BatchHandler("checks", _answer)
