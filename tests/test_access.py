@@ -28,6 +28,7 @@ PATH_VALUES = {
     "uscc": "91110000600037341L",
     "subject_id": "999999",
     "check_id": "999999",
+    "entry_id": "999999",
     "number": "XY20261121-0000000000",
 }
 ANONYMOUS = "anonymous"

@@ -3,6 +3,7 @@ disputed record; batches keep their order; every check is stored and logged."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,35 @@ def test_a_clerk_checks_on_the_console_page(
     refused = clerk.post("/console/checks", data={**form, "code": "123"})
     assert refused.status_code == 422
     assert "有效" in refused.text
+
+
+def test_the_clerk_answers_on_the_console_and_the_centre_reads_the_statistics(
+    app: FastAPI, checker: TestClient, factory: Factory
+) -> None:
+    clerk = TestClient(app)
+    user = factory.user(Role.CHECKER)
+    token = login(clerk, user)
+    form = {"code": COMPANY, "scenario": "PROCUREMENT", "purpose": "政府采购", "csrf_token": token}
+    clerk.post("/console/checks", data=form)
+    listing = clerk.get("/console/checks").text
+    (check_id,) = {int(n) for n in re.findall(r'href="/console/checks/(\d+)"', listing)}
+    page = clerk.get(f"/console/checks/{check_id}")
+    assert "限制参加政府采购活动" in page.text
+    hit_id = int(re.search(r'name="hit_id" value="(\d+)"', page.text).group(1))  # type: ignore[union-attr]
+    url = f"/console/checks/{check_id}/feedback"
+    refused = clerk.post(
+        url, data={"hit_id": hit_id, "outcome": "not_applied", "csrf_token": token}
+    )
+    assert refused.status_code == 422
+    assert "理由" in refused.text
+    answered = clerk.post(url, data={"hit_id": hit_id, "outcome": "applied", "csrf_token": token})
+    assert answered.status_code == 200  # redirected back to the check
+    assert "已采取措施" in answered.text
+    assert f'href="/console/checks/{check_id}"' not in clerk.get("/console/checks").text
+
+    centre = TestClient(app)
+    login(centre, factory.user(Role.AUDITOR))
+    stats = centre.get("/console/checks/stats")
+    assert stats.status_code == 200
+    assert "限制参加政府采购活动" in stats.text
+    assert "100%" in stats.text

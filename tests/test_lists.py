@@ -43,11 +43,13 @@ def listed(db: Database, factory: Factory, tmp_path: Path) -> str:
 
 
 def entries(db: Database) -> list[tuple[str, str, str, str | None]]:
-    """(list, subject name, source, exit reason) of every entry."""
+    """(list, subject name, source, exit reason) of every entry that rests on a record (the
+    derived list has tests of its own: test_list_sources)."""
     with db.reading() as session:
         rows = session.execute(
             select(ListEntry.list_code, Subject.name, ListEntry.source, ListEntry.exit_reason)
             .join(Subject, Subject.id == ListEntry.subject_id)
+            .where(ListEntry.record_id.is_not(None))
             .order_by(ListEntry.id)
         ).all()
     return [(c, n, s.value, r.value if r else None) for c, n, s, r in rows]

@@ -13,6 +13,7 @@ from xinyong.api import (
     catalog,
     checks,
     identity,
+    lists,
     public,
 )
 
@@ -22,6 +23,17 @@ API_PREFIX = "/api/v1"
 def build_router() -> APIRouter:
     """All API routers under ``/api/v1``."""
     router = APIRouter(prefix=API_PREFIX)
-    for module in (catalog, accounts, identity, batches, audit, calendar, public, archive, checks):
+    for module in (
+        catalog,
+        accounts,
+        identity,
+        batches,
+        audit,
+        calendar,
+        public,
+        archive,
+        checks,
+        lists,
+    ):
         router.include_router(module.router)
     return router

@@ -98,7 +98,7 @@ class ListEntryView(BaseModel):
     entered_on: date
     planned_exit: date | None
     basis: str = Field(description="The dataset of the record the entry rests on")
-    record_id: int
+    record_id: int | None = Field(description="None for a derived entry (no record)")
     reached_via: str | None = Field(
         None, description="落实到人: the organisation whose entry reached this person"
     )

@@ -1,5 +1,5 @@
 """SQL the two engines spell differently, as SQLAlchemy constructs: a JSON field, a date
-plus years."""
+plus years; and the row count of a set-based change on either."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import ColumnExpressionArgument, literal
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Date, String
 
@@ -57,3 +59,13 @@ def _add_years_sqlite(element: add_years, compiler: Any, **kw: Any) -> str:
 def _add_years_postgresql(element: add_years, compiler: Any, **kw: Any) -> str:
     day, years = _parts(element, compiler, **kw)
     return f"CAST({day} + make_interval(years => {years}) AS DATE)"
+
+
+def changed_rows(session: Session, statement: Executable) -> int:
+    """Run a set-based INSERT … SELECT or UPDATE; how many rows it touched."""
+    result = session.execute(
+        statement,
+        # INSERT … SELECT keeps no rowcount unless asked; the ORM need not sync objects.
+        execution_options={"preserve_rowcount": True, "synchronize_session": False},
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

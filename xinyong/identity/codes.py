@@ -231,3 +231,12 @@ def guess_code_type(value: str) -> CodeType:
     if looks_like_ric and (check_ric(normalised).valid or not check_uscc(normalised).valid):
         return CodeType.RIC
     return CodeType.USCC if len(normalised) == 18 else CodeType.OTHER
+
+
+def recognise(value: str) -> tuple[CodeType, str] | None:
+    """A valid USCC or ID number as (type, normalised code); None for anything else."""
+    for code_type, checker in ((CodeType.USCC, check_uscc), (CodeType.RIC, check_ric)):
+        result = checker(value)
+        if result.valid:
+            return code_type, result.normalised
+    return None

@@ -7,12 +7,12 @@ from enum import StrEnum
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from xinyong.catalog.definitions import FieldRole, Severity
 from xinyong.catalog.loader import Catalog
 from xinyong.core.errors import InvalidInput
-from xinyong.identity.models import RelationRole
+from xinyong.identity.models import RelationRole, SubjectKind
 
 PACKAGED_LISTS = Path(__file__).parent / "files" / "lists.yaml"
 CODE = r"^[A-Z][A-Z0-9_]{1,31}$"
@@ -39,8 +39,18 @@ class ListRule(Strict):
     where: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
+class DerivedRule(Strict):
+    """Subjects enter for what they do not have: no bad record (a record of a negative
+    dataset) decided in the last ``clean_years`` and none live, while the platform has known
+    them (their first record) at least that long."""
+
+    clean_years: int = Field(ge=1, le=10)
+    subject_kinds: tuple[SubjectKind, ...] = (SubjectKind.ORGANISATION,)
+
+
 class ListDefinition(Strict):
-    """One list: who enters by which rule, whether it is public, whom it reaches."""
+    """One list: who enters by which rule (or by the deciding department's submission, or
+    derived from the absence of bad records), whether it is public, whom it reaches."""
 
     code: str = Field(pattern=CODE)
     name: str
@@ -48,7 +58,19 @@ class ListDefinition(Strict):
     public: bool
     reaches: tuple[RelationRole, ...] = ()
     basis: str = Field(min_length=2, description="The policy the list rests on.")
-    rules: tuple[ListRule, ...] = Field(min_length=1)
+    rules: tuple[ListRule, ...] = ()
+    direct_submission: bool = Field(
+        False, description="The department that decided a record may enter its subject."
+    )
+    derived: DerivedRule | None = None
+
+    @model_validator(mode="after")
+    def _has_a_way_in(self) -> ListDefinition:
+        if self.derived is not None and (self.rules or self.direct_submission):
+            raise ValueError(f"{self.code}: a derived list has no rules and no submissions")
+        if self.derived is None and not (self.rules or self.direct_submission):
+            raise ValueError(f"{self.code}: needs rules, direct submission or a derived rule")
+        return self
 
 
 class ListsFile(Strict):
@@ -56,6 +78,13 @@ class ListsFile(Strict):
 
     version: str
     lists: tuple[ListDefinition, ...]
+
+    def basis_of(self, code: str) -> str:
+        """How an entry without a record (a derived list's) names its basis."""
+        for definition in self.lists:
+            if definition.code == code and definition.derived is not None:
+                return f"派生：{definition.derived.clean_years} 年内无不良信用记录"
+        return code
 
 
 def check_against(lists: ListsFile, catalog: Catalog) -> None:

@@ -138,4 +138,4 @@ class ListChange:
     subject_name: str
     subject_code: str
     reason: str | None
-    record_id: int
+    record_id: int | None

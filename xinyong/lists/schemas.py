@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class PublicList(BaseModel):
@@ -37,3 +37,40 @@ class PublicListPage(BaseModel):
     items: list[PublicListEntry]
     page: int
     size: int
+
+
+class EntrySubmission(BaseModel):
+    """The deciding department enters a subject on a list (认定部门报送)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject_code: str = Field(min_length=15, max_length=64, description="USCC or ID number")
+    record_id: int | None = Field(None, ge=1, le=2**62, description="The basis record")
+    dataset_code: str | None = Field(None, max_length=32, description="Or: its dataset …")
+    business_key: str | None = Field(None, max_length=400, description="… and business key")
+    planned_exit: date | None = Field(
+        None, description="Earlier than the record's display period, if the decision says so"
+    )
+    note: str = Field(min_length=4, max_length=500, description="认定文书及理由")
+
+
+class EntryWithdrawal(BaseModel):
+    """The submitting department takes its entry back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=4, max_length=500)
+
+
+class SubmittedEntry(BaseModel):
+    """A submitted list entry as stored."""
+
+    entry_id: int
+    list_code: str
+    subject_id: int
+    record_id: int | None
+    entered_on: date
+    planned_exit: date | None
+    exited_on: date | None
+    exit_reason: str | None
+    note: str | None

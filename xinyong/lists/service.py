@@ -19,16 +19,16 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql import Executable
 
 from xinyong.archive.schemas import ListEntryView
 from xinyong.archive.visibility import live, within_period
 from xinyong.catalog.loader import Catalog
 from xinyong.core.db import UTCDateTime, utcnow
-from xinyong.core.sql import json_text
+from xinyong.core.sql import changed_rows, json_text
 from xinyong.identity.models import Subject, SubjectRelation
 from xinyong.ingest.models import Record, RecordStatus
 from xinyong.lists.definitions import ListDefinition, ListRule, ListsFile, severity_field
+from xinyong.lists.derived import derive
 from xinyong.lists.models import EntrySource, ExitReason, ListEntry
 
 
@@ -44,16 +44,6 @@ class RecomputeResult:
     def total(self) -> int:
         """Entries added or ended."""
         return sum(self.entered.values()) + sum(self.reached.values()) + sum(self.exited.values())
-
-
-def _changed(session: Session, statement: Executable) -> int:
-    """Run a set-based INSERT or UPDATE; how many rows it touched."""
-    result = session.execute(
-        statement,
-        # INSERT … SELECT keeps no rowcount unless asked; the ORM need not sync objects.
-        execution_options={"preserve_rowcount": True, "synchronize_session": False},
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def rule_matches(catalog: Catalog, rule: ListRule) -> ColumnElement[bool]:
@@ -103,7 +93,7 @@ def _enter(
         literal(utcnow(), UTCDateTime()),
     ).where(scope, live(today), list_matches(catalog, definition), ~active.exists())
     columns = ["list_code", "subject_id", "record_id", "source", "entered_on", "planned_exit"]
-    return _changed(session, insert(ListEntry).from_select([*columns, "created_at"], rows))
+    return changed_rows(session, insert(ListEntry).from_select([*columns, "created_at"], rows))
 
 
 def _reach(session: Session, definition: ListDefinition, touched: Select[int] | None) -> int:
@@ -130,7 +120,7 @@ def _reach(session: Session, definition: ListDefinition, touched: Select[int] | 
         .join(SubjectRelation, SubjectRelation.organisation_id == parent.subject_id)
         .where(
             parent.list_code == definition.code,
-            parent.source == EntrySource.RULE,
+            parent.source.in_(WITH_RECORD),
             parent.exited_on.is_(None),
             SubjectRelation.role.in_(definition.reaches),
             SubjectRelation.valid_to.is_(None),
@@ -149,7 +139,11 @@ def _reach(session: Session, definition: ListDefinition, touched: Select[int] | 
         "planned_exit",
         "created_at",
     ]
-    return _changed(session, insert(ListEntry).from_select(columns, rows))
+    return changed_rows(session, insert(ListEntry).from_select(columns, rows))
+
+
+# Entries that rest on a record of their own and end with it.
+WITH_RECORD = (EntrySource.RULE, EntrySource.SUBMITTED)
 
 
 def _exit_where(
@@ -158,17 +152,30 @@ def _exit_where(
     reason: ExitReason,
     record_condition: ColumnElement[bool],
     today: date,
+    sources: tuple[EntrySource, ...] = WITH_RECORD,
 ) -> int:
-    """End the list's active rule entries whose record meets ``record_condition``."""
+    """End the list's active entries whose record meets ``record_condition``."""
     basis = select(Record.id).where(Record.id == ListEntry.record_id, record_condition)
-    return _changed(
+    return _end(session, code, reason, basis.exists(), today, sources)
+
+
+def _end(
+    session: Session,
+    code: str,
+    reason: ExitReason,
+    condition: ColumnElement[bool],
+    today: date,
+    sources: tuple[EntrySource, ...] = WITH_RECORD,
+) -> int:
+    """End the list's active entries (of ``sources``) that meet ``condition``."""
+    return changed_rows(
         session,
         update(ListEntry)
         .where(
             ListEntry.list_code == code,
-            ListEntry.source == EntrySource.RULE,
+            ListEntry.source.in_(sources),
             ListEntry.exited_on.is_(None),
-            basis.exists(),
+            condition,
         )
         .values(exited_on=today, exit_reason=reason),
     )
@@ -189,11 +196,19 @@ def _exit(
             ExitReason.EXPIRY,
             or_(Record.status == RecordStatus.EXPIRED, not_(within_period(today))),
         ),
-        (ExitReason.CORRECTION, and_(live(today), not_(list_matches(catalog, definition)))),
     )
-    return sum(
+    ended = sum(
         _exit_where(session, definition.code, reason, and_(scope, condition), today)
         for reason, condition in reasons
+    )
+    if definition.rules:  # a corrected record no longer matching ends its rule entry
+        no_match = and_(scope, live(today), not_(list_matches(catalog, definition)))
+        ended += _exit_where(
+            session, definition.code, ExitReason.CORRECTION, no_match, today, (EntrySource.RULE,)
+        )
+    # A submission may plan an exit before its record's clock runs out.
+    return ended + _end(
+        session, definition.code, ExitReason.EXPIRY, ListEntry.planned_exit < today, today
     )
 
 
@@ -207,7 +222,7 @@ def _exit_reached(session: Session, today: date, touched: Select[int] | None) ->
     if touched is not None:
         ended = ended.where(parent.subject_id.in_(touched))
     reason = select(parent.exit_reason).where(parent.id == ListEntry.via_entry_id)
-    return _changed(
+    return changed_rows(
         session,
         update(ListEntry)
         .where(
@@ -217,6 +232,16 @@ def _exit_reached(session: Session, today: date, touched: Select[int] | None) ->
         )
         .values(exited_on=today, exit_reason=reason.scalar_subquery()),
     )
+
+
+def reach_persons(session: Session, definition: ListDefinition, subject_id: int) -> int:
+    """落实到人 for one organisation's entries (after a submission)."""
+    return _reach(session, definition, select(literal(subject_id)))
+
+
+def end_reached(session: Session, today: date, subject_id: int) -> int:
+    """End the persons' entries of one organisation's ended entries (after a withdrawal)."""
+    return _exit_reached(session, today, select(literal(subject_id)))
 
 
 def recompute(
@@ -235,13 +260,18 @@ def recompute(
     touched = None if batch_id is None else select(Record.subject_id).where(scope)
     result = RecomputeResult()
     for definition in lists.lists:
+        if definition.derived is not None:
+            exited, entered = derive(session, catalog, definition, today, touched)
+            result.exited[definition.code], result.entered[definition.code] = exited, entered
+            continue
         datasets = Record.dataset_code.in_({r.dataset for r in definition.rules})
         result.exited[definition.code] = _exit(
             session, catalog, definition, today, and_(scope, datasets)
         )
-        result.entered[definition.code] = _enter(
-            session, catalog, definition, today, and_(scope, datasets)
-        )
+        if definition.rules:
+            result.entered[definition.code] = _enter(
+                session, catalog, definition, today, and_(scope, datasets)
+            )
     ended = _exit_reached(session, today, touched)
     if ended:
         result.exited["reached"] = ended
@@ -258,7 +288,7 @@ def subject_entries(
     organisation = aliased(Subject)
     rows = session.execute(
         select(ListEntry, Record.dataset_code, organisation.name)
-        .join(Record, Record.id == ListEntry.record_id)
+        .outerjoin(Record, Record.id == ListEntry.record_id)
         .outerjoin(parent, parent.id == ListEntry.via_entry_id)
         .outerjoin(organisation, organisation.id == parent.subject_id)
         .where(ListEntry.subject_id == subject_id, ListEntry.exited_on.is_(None))
@@ -272,7 +302,9 @@ def subject_entries(
             kind=definitions[entry.list_code].kind.value,
             entered_on=entry.entered_on,
             planned_exit=entry.planned_exit,
-            basis=catalog.datasets[code].name if code in catalog.datasets else code,
+            basis=catalog.datasets[code].name
+            if code in catalog.datasets
+            else lists.basis_of(entry.list_code),
             record_id=entry.record_id,
             reached_via=via,
         )

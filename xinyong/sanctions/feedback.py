@@ -16,7 +16,13 @@ from xinyong.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from xinyong.core.security import Principal, Role
 from xinyong.ingest.models import Record
 from xinyong.sanctions.models import Check, CheckHit, Outcome
-from xinyong.sanctions.schemas import CheckView, FeedbackItem, FeedbackStats, HitView
+from xinyong.sanctions.schemas import (
+    CheckView,
+    FeedbackItem,
+    FeedbackStats,
+    HitView,
+    PendingCheck,
+)
 
 FEEDBACK_WORKING_DAYS = 10
 CENTRE = frozenset({Role.PLATFORM_ADMIN, Role.REVIEWER})
@@ -157,4 +163,37 @@ def stats(session: Session, calendar: WorkingCalendar, today: date) -> list[Feed
             overdue=int(overdue or 0),
         )
         for department, measure, checks, hits, answered, overdue in rows
+    ]
+
+
+PENDING_SHOWN = 50
+
+
+def pending(
+    session: Session, calendar: WorkingCalendar, department_code: str | None
+) -> list[PendingCheck]:
+    """The department's (or, for the centre, every) latest checks with hits still awaiting
+    feedback, oldest deadline first."""
+    waiting = (
+        select(Check.id, Check.subject_ref, Check.scenario, Check.department_code, Check.checked_at)
+        .add_columns(func.count(CheckHit.id))
+        .join(CheckHit, CheckHit.check_id == Check.id)
+        .where(CheckHit.outcome.is_(None))
+        .group_by(Check.id)
+        .order_by(Check.checked_at, Check.id)
+        .limit(PENDING_SHOWN)
+    )
+    if department_code is not None:
+        waiting = waiting.where(Check.department_code == department_code)
+    return [
+        PendingCheck(
+            check_id=check_id,
+            subject_ref=ref,
+            scenario=scenario,
+            department_code=department,
+            checked_at=at,
+            unanswered=unanswered,
+            feedback_due=calendar.add_working_days(_china_day(at), FEEDBACK_WORKING_DAYS),
+        )
+        for check_id, ref, scenario, department, at, unanswered in session.execute(waiting)
     ]

@@ -50,7 +50,7 @@ class CheckHit(Base):
     measure_code: Mapped[str] = mapped_column(String(32))
     list_code: Mapped[str] = mapped_column(String(32))
     entry_id: Mapped[int] = mapped_column(ForeignKey("list_entries.id"))
-    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))
     mandatory: Mapped[bool]
     outcome: Mapped[Outcome | None] = mapped_column(str_enum(Outcome), default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)

@@ -43,7 +43,7 @@ class Hit(BaseModel):
     list_code: str
     list_name: str
     entered_on: date
-    record_id: int
+    record_id: int | None = Field(description="None for a derived list (no record)")
     dataset: str
 
 
@@ -90,7 +90,7 @@ class HitView(BaseModel):
     hit_id: int
     measure_code: str
     list_code: str
-    record_id: int
+    record_id: int | None
     mandatory: bool
     outcome: str | None
     reason: str | None
@@ -120,3 +120,15 @@ class FeedbackStats(BaseModel):
     answered: int
     feedback_rate: float
     overdue: int
+
+
+class PendingCheck(BaseModel):
+    """A check whose hits still await feedback."""
+
+    check_id: int
+    subject_ref: str
+    scenario: str
+    department_code: str
+    checked_at: datetime
+    unanswered: int
+    feedback_due: date

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, bindparam, insert, select
+from sqlalchemy import Date, and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import tokens
@@ -27,7 +27,7 @@ from xinyong.catalog.loader import Catalog
 from xinyong.core.db import utcnow
 from xinyong.core.errors import InvalidInput, NotFound
 from xinyong.core.security import Principal
-from xinyong.identity.codes import CodeType, check_ric, check_uscc
+from xinyong.identity.codes import CodeType, recognise
 from xinyong.identity.models import Subject
 from xinyong.ingest.models import Record, RecordStatus
 from xinyong.lists.definitions import ListsFile
@@ -65,11 +65,8 @@ class Asked:
 
 def parse_code(value: str) -> Asked | None:
     """A valid USCC or ID number, normalised; None otherwise."""
-    for code_type, checker in ((CodeType.USCC, check_uscc), (CodeType.RIC, check_ric)):
-        result = checker(value)
-        if result.valid:
-            return Asked(result.normalised, code_type)
-    return None
+    found = recognise(value)
+    return Asked(found[1], found[0]) if found else None
 
 
 def requesting_department(principal: Principal, asked: str | None) -> str:
@@ -98,13 +95,15 @@ ENTRIES_IN_FORCE = (
         ListEntry.record_id,
         Record.dataset_code,
     )
-    .join(Record, Record.id == ListEntry.record_id)
+    .outerjoin(Record, Record.id == ListEntry.record_id)
     .where(
         ListEntry.subject_id.in_(bindparam("subjects", expanding=True)),
         ListEntry.exited_on.is_(None),
         ListEntry.list_code.in_(bindparam("lists", expanding=True)),
-        Record.status.in_(USABLE),
-        within_period(bindparam("today", type_=Date)),
+        or_(
+            ListEntry.record_id.is_(None),  # a derived entry rests on no record
+            and_(Record.status.in_(USABLE), within_period(bindparam("today", type_=Date))),
+        ),
     )
     .order_by(ListEntry.entered_on.desc(), ListEntry.id)
     # Asked for several subjects, SQLite (no statistics) chose the list-code index and read
@@ -140,7 +139,6 @@ def _hits(
     if not applying or not subject_ids:
         return found
     names = {d.code: d.name for d in rules.lists.lists}
-    datasets = rules.catalog.datasets
     connection = session.connection()
     for start in range(0, len(subject_ids), LOOKUP_CHUNK):
         rows = connection.execute(
@@ -164,10 +162,18 @@ def _hits(
                     list_name=names[list_code],
                     entered_on=entered_on,
                     record_id=record_id,
-                    dataset=datasets[dataset].name if dataset in datasets else dataset,
+                    dataset=_basis_name(rules, list_code, dataset),
                 )
                 found.setdefault(subject_id, []).append((hit, entry_id))
     return found
+
+
+def _basis_name(rules: CheckRules, list_code: str, dataset: str | None) -> str:
+    """What an entry rests on: its record's dataset, or the rule of a derived list."""
+    if dataset is None:
+        return rules.lists.basis_of(list_code)
+    found = rules.catalog.datasets.get(dataset)
+    return found.name if found else dataset
 
 
 @dataclass(frozen=True)
