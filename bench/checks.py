@@ -28,7 +28,7 @@ from xinyong.accounts import service as accounts
 from xinyong.accounts import tokens
 from xinyong.accounts.schemas import ApiKeyCreate
 from xinyong.catalog.loader import get_catalog
-from xinyong.core.db import Database, create_db_engine
+from xinyong.core.db import Database, create_db_engine, refresh_statistics
 from xinyong.core.security import Role
 from xinyong.identity.models import Subject
 from xinyong.lists.definitions import get_lists
@@ -93,6 +93,8 @@ def _lists(database: Database) -> tuple[float, int]:
     with database.writing() as session:
         recompute(session, catalog, get_lists(catalog), date.today())
     elapsed = time.perf_counter() - start
+    with database.writing() as session:
+        refresh_statistics(session)  # as the sweep does after the lists
     with database.reading() as session:
         active = session.scalar(
             select(func.count()).select_from(ListEntry).where(ListEntry.exited_on.is_(None))

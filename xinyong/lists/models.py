@@ -50,6 +50,7 @@ class ListEntry(Base):
         Index("ix_list_entries_subject", "subject_id", "exited_on"),
         Index("ix_list_entries_record", "record_id", "list_code"),
         Index("ix_list_entries_list", "list_code", "exited_on", "entered_on"),
+        Index("ix_list_entries_via", "via_entry_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

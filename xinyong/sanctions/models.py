@@ -43,7 +43,10 @@ class CheckHit(Base):
     """A measure that applied in a check, and the list entry and record behind it."""
 
     __tablename__ = "check_hits"
-    __table_args__ = (Index("ix_check_hits_check", "check_id"),)
+    __table_args__ = (
+        Index("ix_check_hits_check", "check_id"),
+        Index("ix_check_hits_entry", "entry_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"))

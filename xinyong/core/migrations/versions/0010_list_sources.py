@@ -23,6 +23,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this revision."""
+    # Child-side indexes of the foreign keys to list_entries: SQLite checks each key of a
+    # parent row it deletes (and rebuilding the table below deletes them all) by scanning
+    # the child table without them: hours on the 5M city, seconds with them.
+    op.create_index("ix_check_hits_entry", "check_hits", ["entry_id"])
+    op.create_index("ix_list_entries_via", "list_entries", ["via_entry_id"])
     with op.batch_alter_table("list_entries", schema=None) as batch_op:
         batch_op.alter_column("record_id", existing_type=BIG_ID, nullable=True)
         batch_op.add_column(sa.Column("submitted_by", sa.String(length=120), nullable=True))
@@ -37,6 +42,8 @@ def downgrade() -> None:
     op.execute("DELETE FROM list_entries WHERE record_id IS NULL")
     with op.batch_alter_table("check_hits", schema=None) as batch_op:
         batch_op.alter_column("record_id", existing_type=BIG_ID, nullable=False)
+    op.drop_index("ix_list_entries_via", table_name="list_entries")
+    op.drop_index("ix_check_hits_entry", table_name="check_hits")
     with op.batch_alter_table("list_entries", schema=None) as batch_op:
         batch_op.drop_column("note")
         batch_op.drop_column("submitted_by")
