@@ -29,6 +29,8 @@ PATH_VALUES = {
     "subject_id": "999999",
     "check_id": "999999",
     "entry_id": "999999",
+    "case_id": "999999",
+    "attachment_id": "999999",
     "number": "XY20261121-0000000000",
 }
 ANONYMOUS = "anonymous"

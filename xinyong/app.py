@@ -24,6 +24,7 @@ from xinyong.catalog.service import sync_catalog
 from xinyong.console import archive as console_archive
 from xinyong.console import batches as console_batches
 from xinyong.console import checks as console_checks
+from xinyong.console import objections as console_objections
 from xinyong.console import views as console_views
 from xinyong.core import migrate
 from xinyong.core.calendar import get_calendar
@@ -35,6 +36,7 @@ from xinyong.core.security import Principal, new_token
 from xinyong.core.settings import Settings, get_settings
 from xinyong.portal import lists as portal_lists
 from xinyong.portal import me as portal_me
+from xinyong.portal import objections as portal_objections
 from xinyong.portal import records as portal_records
 from xinyong.portal import reports as portal_reports
 from xinyong.portal import views as portal_views
@@ -161,6 +163,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         console_batches.router,
         console_archive.router,
         console_checks.router,
+        console_objections.router,
+        portal_objections.router,
         portal_me.router,
         portal_reports.router,
         portal_lists.router,

@@ -14,6 +14,7 @@ from xinyong.api import (
     checks,
     identity,
     lists,
+    objections,
     public,
 )
 
@@ -34,6 +35,7 @@ def build_router() -> APIRouter:
         archive,
         checks,
         lists,
+        objections,
     ):
         router.include_router(module.router)
     return router

@@ -57,6 +57,7 @@ MODEL_MODULES = (
     "xinyong.archive.models",
     "xinyong.lists.models",
     "xinyong.sanctions.models",
+    "xinyong.rights.models",
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000

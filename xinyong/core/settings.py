@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(2048, ge=1, description="Largest file a department may upload.")
     login_max_failures: int = Field(5, ge=1, description="Failed logins before a lockout.")
     login_lockout_minutes: int = Field(15, ge=1, description="How long a lockout lasts.")
+    objection_accept_days: int = Field(
+        2, ge=1, le=60, description="Working days to accept or refuse an objection."
+    )
+    objection_check_days: int = Field(
+        2, ge=1, le=60, description="Working days for the platform's own check of an objection."
+    )
+    objection_verify_days: int = Field(
+        10, ge=1, le=60, description="Working days for the source department to verify."
+    )
 
     @property
     def is_sqlite(self) -> bool:

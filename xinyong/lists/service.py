@@ -251,13 +251,18 @@ def recompute(
     today: date,
     *,
     batch_id: int | None = None,
+    record_id: int | None = None,
 ) -> RecomputeResult:
-    """Bring the lists up to date: for one batch's records, or for all (the daily sweep)."""
-    scope: ColumnElement[bool] = (
-        Record.batch_id == batch_id if batch_id is not None else literal(True)
-    )
+    """Bring the lists up to date: for one batch's records, one record (a rights case), or
+    for all (the daily sweep)."""
+    scope: ColumnElement[bool] = literal(True)
+    if batch_id is not None:
+        scope = Record.batch_id == batch_id
+    elif record_id is not None:
+        scope = Record.id == record_id
     # The subjects a batch is about: only their entries and relations can have changed.
-    touched = None if batch_id is None else select(Record.subject_id).where(scope)
+    everything = batch_id is None and record_id is None
+    touched = None if everything else select(Record.subject_id).where(scope)
     result = RecomputeResult()
     for definition in lists.lists:
         if definition.derived is not None:

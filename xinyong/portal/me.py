@@ -9,6 +9,8 @@ from xinyong.api.archive import read_archive
 from xinyong.archive import reports
 from xinyong.core.errors import NotFound
 from xinyong.core.security import Principal, Role
+from xinyong.rights import objections
+from xinyong.rights.notices import notices_for
 from xinyong.web.access import allow
 from xinyong.web.deps import DbSession, Today
 from xinyong.web.templating import render
@@ -24,5 +26,13 @@ def my_archive(
     if principal.subject_id is None:
         raise NotFound("当前账户未关联信用主体", code="no_subject")
     archive = read_archive(request, session, principal, principal.subject_id, day, "本人查询")
-    issued = reports.reports_of(session, principal.subject_id)
-    return render(request, "portal/me.html", {"a": archive, "issued": issued})
+    context = {
+        "a": archive,
+        "issued": reports.reports_of(session, principal.subject_id),
+        "cases": [
+            objections.view(session, c, day) for c in objections.cases_for(session, principal)
+        ],
+        "notices": notices_for(session, principal.subject_id),
+        "contest": True,  # each record links to the objection form
+    }
+    return render(request, "portal/me.html", context)
