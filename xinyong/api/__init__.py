@@ -16,6 +16,7 @@ from xinyong.api import (
     lists,
     objections,
     public,
+    querylog,
 )
 
 API_PREFIX = "/api/v1"
@@ -36,6 +37,7 @@ def build_router() -> APIRouter:
         checks,
         lists,
         objections,
+        querylog,
     ):
         router.include_router(module.router)
     return router

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from xinyong.api.archive import read_archive
 from xinyong.archive import reports
 from xinyong.core.errors import NotFound
 from xinyong.core.security import Principal, Role
-from xinyong.rights import objections
+from xinyong.rights import objections, querylog
 from xinyong.rights.notices import notices_for
 from xinyong.web.access import allow
 from xinyong.web.deps import DbSession, Today
 from xinyong.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+Before = Annotated[int | None, Query(ge=1, le=2**62, description="Older than this entry")]
+
+
+def subject_id_of(principal: Principal) -> int:
+    """The logged-in subject's id (an account without one is a 404)."""
+    if principal.subject_id is None:
+        raise NotFound("当前账户未关联信用主体", code="no_subject")
+    return principal.subject_id
 
 
 @router.get("/me")
@@ -23,16 +33,27 @@ def my_archive(
     request: Request, session: DbSession, day: Today, principal: Principal = allow(Role.CITIZEN)
 ) -> Response:
     """The logged-in subject's archive and the reports issued on them."""
-    if principal.subject_id is None:
-        raise NotFound("当前账户未关联信用主体", code="no_subject")
-    archive = read_archive(request, session, principal, principal.subject_id, day, "本人查询")
+    subject_id = subject_id_of(principal)
+    archive = read_archive(request, session, principal, subject_id, day, "本人查询")
     context = {
         "a": archive,
-        "issued": reports.reports_of(session, principal.subject_id),
+        "issued": reports.reports_of(session, subject_id),
         "cases": [
             objections.view(session, c, day) for c in objections.cases_for(session, principal)
         ],
-        "notices": notices_for(session, principal.subject_id),
+        "notices": notices_for(session, subject_id),
         "contest": True,  # each record links to the objection form
     }
     return render(request, "portal/me.html", context)
+
+
+@router.get("/me/reads")
+def my_reads(
+    request: Request,
+    session: DbSession,
+    before: Before = None,
+    principal: Principal = allow(Role.CITIZEN),
+) -> Response:
+    """Who looked at my record (查询使用登记): every read of the subject's data."""
+    reads = querylog.own_reads(session, subject_id_of(principal), principal.actor, before)
+    return render(request, "portal/reads.html", {"reads": reads, "page": querylog.PAGE})

@@ -1,0 +1,88 @@
+"""The subject's own query log (查询使用登记): who read their personal data, when, for what —
+the staff view of their archive, a check, a credit report, an identity lookup. Taken from
+the hash-chained audit trail, where every such read is written before it is answered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department
+from xinyong.audit.models import AuditEntry
+from xinyong.audit.service import READ_PERSONAL_DATA
+from xinyong.core.security import Role
+from xinyong.identity.models import Subject
+from xinyong.identity.service import subject_ref
+
+PAGE = 50
+ROLE_NAMES = {role.value: role.label for role in Role}
+WHAT = {
+    "archive": "查看信用档案",
+    "report": "出具信用报告",
+    "check": "联合奖惩核查",
+    "subject": "查询主体信息",
+}
+
+
+class ReadView(BaseModel):
+    """One read of the subject's data, as the subject sees it."""
+
+    seq: int = Field(description="Position in the audit trail (page with ``before``)")
+    at: datetime
+    who: str = Field(description="The department and role, or 本人")
+    what: str
+    purpose: str | None
+
+
+def reads_of(
+    session: Session, subject: Subject, principal_actor: str, before: int | None = None
+) -> list[ReadView]:
+    """The latest reads of the subject's data, newest first (``PAGE`` at a time)."""
+    query = (
+        select(AuditEntry)
+        .where(
+            AuditEntry.subject_ref == subject_ref(subject.code_type, subject.code),
+            AuditEntry.action == READ_PERSONAL_DATA,
+        )
+        .order_by(AuditEntry.seq.desc())
+        .limit(PAGE)
+    )
+    if before is not None:
+        query = query.where(AuditEntry.seq < before)
+    entries = list(session.scalars(query))
+    codes = {e.department_code for e in entries if e.department_code}
+    rows = session.execute(
+        select(Department.code, Department.name).where(Department.code.in_(codes))
+    )
+    names = {code: name for code, name in rows}
+    return [
+        ReadView(
+            seq=e.seq,
+            at=e.at,
+            who=_who(e, names, principal_actor),
+            what=WHAT.get(e.target_type or "", e.target_type or "查询"),
+            purpose=e.purpose,
+        )
+        for e in entries
+    ]
+
+
+def _who(entry: AuditEntry, names: dict[str, str], own_actor: str) -> str:
+    """The reader as an organisation and a role: the subject learns which body looked and
+    in what capacity, not a clerk's account name."""
+    if entry.actor == own_actor:
+        return "本人"
+    role = ROLE_NAMES.get(entry.role or "", entry.role or "系统")
+    if entry.department_code:
+        return f"{names.get(entry.department_code, entry.department_code)}（{role}）"
+    return role
+
+
+def own_reads(session: Session, subject_id: int, actor: str, before: int | None) -> list[ReadView]:
+    """``reads_of`` for the logged-in subject."""
+    subject = session.get(Subject, subject_id)
+    assert subject is not None
+    return reads_of(session, subject, actor, before)
