@@ -64,6 +64,10 @@ def test_filters_and_paging(client: TestClient, city: str) -> None:
     assert names(recent) == ["青山建材厂"]
     other = client.get("/api/v1/public/records", params={"department": "NOPE"}).json()
     assert other["total"] == 0
+    own = client.get("/api/v1/public/records", params={"department": city}).json()["items"]
+    decided = [item["decision_date"] for item in own]
+    assert decided == sorted(decided, reverse=True)  # a department's: newest decision first
+    assert len(own) == 3
     first = client.get("/api/v1/public/records", params={"size": 2}).json()
     second = client.get("/api/v1/public/records", params={"size": 2, "page": 2}).json()
     assert len(first["items"]) == 2

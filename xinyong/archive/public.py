@@ -118,17 +118,38 @@ def _base(rules: Publication, *, opaque: bool = False) -> Visible:
     )
 
 
-def _filtered(statement: Visible, query: PublicQuery, dialect: str) -> Visible | None:
-    """The query's filters and words applied; None when the words can match nothing."""
+def _filters(query: PublicQuery, *, indexed: bool) -> list[ColumnElement[bool]]:
+    """The dataset, department and date conditions. Not ``indexed``, the department and
+    dates are wrapped so that no planner drives the search from their index: with words,
+    the full-text matches must drive (newest first, stopping at the page); driven from the
+    department's dates, a common word's search read the whole range first."""
+    department: ColumnElement[str] = Record.department_code.expression
+    decided: ColumnElement[date | None] = Record.decision_date.expression
+    if not indexed:
+        department = func.coalesce(department, department)
+        decided = func.coalesce(decided, decided)
+    conditions: list[ColumnElement[bool]] = []
     if query.dataset:
-        statement = statement.where(Record.dataset_code == query.dataset.upper())
+        conditions.append(Record.dataset_code == query.dataset.upper())
     if query.department:
-        statement = statement.where(Record.department_code == query.department.upper())
+        conditions.append(department == query.department.upper())
     if query.date_from:
-        statement = statement.where(Record.decision_date >= query.date_from)
+        conditions.append(decided >= query.date_from)
     if query.date_to:
-        statement = statement.where(Record.decision_date <= query.date_to)
+        conditions.append(decided <= query.date_to)
+    return conditions
+
+
+def _filtered(statement: Visible, query: PublicQuery, dialect: str) -> Visible | None:
+    """The query's filters and words applied; None when the words can match nothing.
+
+    Without words, a department's records come from their index newest decision first (a
+    department's quarter is thousands of rows: read in index order, the page is its first
+    twenty and the count stops at the cap, where sorting them by id read them all)."""
     words = (query.q or "").strip()
+    statement = statement.where(*_filters(query, indexed=not words))
+    if not words and query.department:
+        return statement.order_by(Record.decision_date.desc(), Record.id.desc())
     if not words:
         return statement.order_by(Record.id.desc())
     code = clean(words)

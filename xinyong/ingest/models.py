@@ -103,6 +103,7 @@ class Record(Base):
         Index("ix_records_subject", "subject_id"),
         Index("ix_records_batch", "batch_id"),
         Index("ix_records_clock", "status", "display_until"),  # the sweep
+        Index("ix_records_department_date", "department_code", "decision_date"),  # the portal
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
