@@ -68,6 +68,10 @@ def test_filters_and_paging(client: TestClient, city: str) -> None:
     decided = [item["decision_date"] for item in own]
     assert decided == sorted(decided, reverse=True)  # a department's: newest decision first
     assert len(own) == 3
+    worded = {"q": "建材", "department": city, **early}  # a department's range, then words
+    assert names(client.get("/api/v1/public/records", params=worded).json()) == ["青山建材厂"]
+    later = {**worded, "date_from": "2026-05-01", "date_to": "2026-06-01"}
+    assert client.get("/api/v1/public/records", params=later).json()["total"] == 0
     first = client.get("/api/v1/public/records", params={"size": 2}).json()
     second = client.get("/api/v1/public/records", params={"size": 2, "page": 2}).json()
     assert len(first["items"]) == 2
