@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from xinyong.api.checks import CHECKERS, Rules
 from xinyong.console.views import FORM_ERRORS, refusal
 from xinyong.core.security import Principal, Role
-from xinyong.sanctions import feedback, service
+from xinyong.sanctions import desk, feedback, service
 from xinyong.sanctions.schemas import FeedbackItem
 from xinyong.web.access import allow
 from xinyong.web.deps import DbSession, Today, client_ip
@@ -139,7 +139,7 @@ def run_check(
     try:
         if len(purpose.strip()) < 2:
             raise ValueError("purpose")
-        result = service.check_one(
+        result = desk.check_one(
             session,
             principal,
             rules,

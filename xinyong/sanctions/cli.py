@@ -13,7 +13,8 @@ from xinyong.core.db import Database
 from xinyong.core.security import Principal
 from xinyong.lists.definitions import get_lists
 from xinyong.sanctions.definitions import get_measures
-from xinyong.sanctions.service import CheckRules, check_one
+from xinyong.sanctions.desk import check_one
+from xinyong.sanctions.service import CheckRules
 
 
 def run_check(

@@ -87,3 +87,22 @@ def _answer(session: Session, checks: list[SingleCheck]) -> list[CheckResult]:
 
 
 ANSWER = BatchHandler("checks", _answer)
+
+
+def check_one(
+    session: Session,
+    principal: Principal,
+    rules: service.CheckRules,
+    code: str,
+    scenario: str,
+    purpose: str,
+    department: str | None,
+    today: date,
+    ip: str | None = None,
+) -> CheckResult:
+    """One check answered and logged in the caller's session (the console and the CLI),
+    the same way the desk answers a group."""
+    (result,) = _answer(
+        session, [prepare(principal, rules, code, scenario, purpose, department, today, ip)]
+    )
+    return result

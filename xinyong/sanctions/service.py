@@ -5,9 +5,10 @@ period today: a record under objection, expired or repaired produces no hit. Eve
 is stored (``checks``, ``check_hits``) for the feedback loop; a single check is also a
 ``personal_data.read`` in the audit trail, a batch one audit entry naming its range.
 
-Finding reads only; logging writes. The API runs the two apart, the reads in the request's
-read-only session and the log through the group writer (core/groupwrite.py), so that
-concurrent checks neither hold the write lock while they read nor commit one by one.
+Finding reads only; logging writes. Single checks are both, for a group at a time, in the
+check desk (sanctions/desk.py); a batch is found in the request's read-only session and
+logged through the group writer (core/groupwrite.py), so that it never holds the write
+lock while it reads.
 """
 
 from __future__ import annotations
@@ -235,22 +236,6 @@ def find(
     return lookup(session, rules, asked, code, department_code, today, invalid)
 
 
-def find_one(
-    session: Session,
-    principal: Principal,
-    rules: CheckRules,
-    code: str,
-    scenario: str,
-    department: str | None,
-    today: date,
-) -> Found:
-    """``find`` for one code, which must be a valid USCC or ID number."""
-    found = find(session, principal, rules, [code], scenario, department, today)
-    if found.invalid:
-        raise InvalidInput("代码不是有效的统一社会信用代码或公民身份号码", code="invalid_code")
-    return found
-
-
 @dataclass(frozen=True)
 class Asker:
     """Who checks, why, from where: what the query log keeps of each check."""
@@ -359,20 +344,3 @@ def log(
         ip=ip,
     )
     return _results(found, ids)
-
-
-def check_one(
-    session: Session,
-    principal: Principal,
-    rules: CheckRules,
-    code: str,
-    scenario: str,
-    purpose: str,
-    department: str | None,
-    today: date,
-    ip: str | None = None,
-) -> CheckResult:
-    """Check one subject and log it, in one session (the console and the CLI)."""
-    found = find_one(session, principal, rules, code, scenario, department, today)
-    (result,) = log(session, principal, found, purpose, ip)
-    return result
