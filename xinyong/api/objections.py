@@ -71,8 +71,9 @@ def list_cases(
     principal: Principal = allow(*READERS),
 ) -> list[CaseView]:
     """Staff: every case, by deadline; a department: those sent to it; a subject: theirs."""
-    cases = objections.cases_for(session, principal, open_only=open_only)
-    return [objections.view(session, case, day) for case in cases]
+    return objections.views(
+        session, objections.cases_for(session, principal, open_only=open_only), day
+    )
 
 
 @router.get("/{case_id}", response_model=CaseView, summary="One objection")

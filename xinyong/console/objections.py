@@ -32,9 +32,7 @@ def queue(
     principal: Principal = allow(*HANDLERS),
 ) -> Response:
     """Open cases first by deadline (overdue marked), then the latest closed."""
-    cases = [
-        objections.view(session, c, context.today) for c in objections.cases_for(session, principal)
-    ]
+    cases = objections.views(session, objections.cases_for(session, principal), context.today)
     return render(request, "console/objections.html", {"cases": cases})
 
 

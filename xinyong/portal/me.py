@@ -38,9 +38,7 @@ def my_archive(
     context = {
         "a": archive,
         "issued": reports.reports_of(session, subject_id),
-        "cases": [
-            objections.view(session, c, day) for c in objections.cases_for(session, principal)
-        ],
+        "cases": objections.views(session, objections.cases_for(session, principal), day),
         "notices": notices_for(session, subject_id),
         "contest": True,  # each record links to the objection form
     }
