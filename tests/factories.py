@@ -57,12 +57,15 @@ class Factory:
         self, role: Role, department_code: str | None = None, subject_code: str | None = None
     ) -> User:
         """A user with ``PASSWORD``; staff roles that need one get a department, a citizen
-        a subject (a fresh ID number unless ``subject_code`` is given)."""
+        a subject (a fresh ID number unless ``subject_code`` is given), a third party its own
+        organisation (a fresh USCC)."""
         if role.needs_department and department_code is None:
             department_code = self.department().code
         number = next(_counter)
         if role is Role.CITIZEN and subject_code is None:
             subject_code = make_ric()
+        if role is Role.THIRD_PARTY and subject_code is None:
+            subject_code = make_uscc()
         with self.db.writing() as session:
             return accounts.create_user(
                 session,

@@ -32,6 +32,7 @@ PATH_VALUES = {
     "case_id": "999999",
     "attachment_id": "999999",
     "number": "XY20261121-0000000000",
+    "authorisation_id": "999999",
 }
 ANONYMOUS = "anonymous"
 

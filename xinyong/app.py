@@ -25,6 +25,7 @@ from xinyong.console import archive as console_archive
 from xinyong.console import batches as console_batches
 from xinyong.console import checks as console_checks
 from xinyong.console import objections as console_objections
+from xinyong.console import repairs as console_repairs
 from xinyong.console import views as console_views
 from xinyong.core import migrate
 from xinyong.core.calendar import get_calendar
@@ -34,10 +35,12 @@ from xinyong.core.groupwrite import GroupWriter
 from xinyong.core.meta import DEMO_LOADED, DEMO_SECRET_KEY, get_meta, set_meta
 from xinyong.core.security import Principal, new_token
 from xinyong.core.settings import Settings, get_settings
+from xinyong.portal import authorisations as portal_authorisations
 from xinyong.portal import lists as portal_lists
 from xinyong.portal import me as portal_me
 from xinyong.portal import objections as portal_objections
 from xinyong.portal import records as portal_records
+from xinyong.portal import repairs as portal_repairs
 from xinyong.portal import reports as portal_reports
 from xinyong.portal import views as portal_views
 from xinyong.web.access import CSRF_COOKIE, PUBLIC, csrf_seed
@@ -165,6 +168,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         console_checks.router,
         console_objections.router,
         portal_objections.router,
+        console_repairs.router,
+        portal_repairs.router,
+        portal_authorisations.router,
         portal_me.router,
         portal_reports.router,
         portal_lists.router,

@@ -89,7 +89,10 @@ def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
         get_department(session, data.department_code)
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
         raise Conflict(f"用户名 {data.username} 已存在", code="username_taken")
-    subject_id = _account_subject(session, data) if data.role is Role.CITIZEN else None
+    # A subject's account speaks for them; a third party's for itself, the party an
+    # authorisation must name (授权查询).
+    speaks_for = data.role in (Role.CITIZEN, Role.THIRD_PARTY)
+    subject_id = _account_subject(session, data) if speaks_for else None
     user = User(
         subject_id=subject_id,
         username=data.username,
@@ -118,7 +121,8 @@ def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
 
 
 def _account_subject(session: Session, data: UserCreate) -> int:
-    """The subject a citizen account speaks for, by ID number or USCC (registered if new)."""
+    """The subject a citizen or third-party account speaks for, by ID number or USCC
+    (registered if new)."""
     code = data.subject_code or ""
     for code_type, kind in (
         (CodeType.RIC, SubjectKind.PERSON),

@@ -26,7 +26,8 @@ def _safe_next(target: str | None, principal_role: Role | None) -> str:
         return target
     if principal_role in STAFF_ROLES:
         return "/console"
-    return "/me" if principal_role is Role.CITIZEN else "/account"
+    landing = {Role.CITIZEN: "/me", Role.THIRD_PARTY: "/authorised"}
+    return landing.get(principal_role, "/account") if principal_role else "/account"
 
 
 @router.get("/login")

@@ -8,15 +8,18 @@ from xinyong.api import (
     accounts,
     archive,
     audit,
+    authorisations,
     batches,
     calendar,
     catalog,
     checks,
+    exchange,
     identity,
     lists,
     objections,
     public,
     querylog,
+    repairs,
 )
 
 API_PREFIX = "/api/v1"
@@ -37,6 +40,9 @@ def build_router() -> APIRouter:
         checks,
         lists,
         objections,
+        repairs,
+        authorisations,
+        exchange,
         querylog,
     ):
         router.include_router(module.router)

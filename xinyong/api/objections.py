@@ -6,43 +6,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 
+from xinyong.api.cases import CaseId, Context, download, read_uploads
 from xinyong.core.security import Principal, Role
 from xinyong.rights import objections
-from xinyong.rights.attachments import MAX_BYTES, Upload
 from xinyong.rights.models import Ground, Outcome
 from xinyong.rights.schemas import CaseView, Decision, Finding, Reason
 from xinyong.web.access import allow
 from xinyong.web.deps import DbSession, Today
-from xinyong.web.state import app_state
 
 router = APIRouter(prefix="/objections", tags=["objections"])
-CaseId = Annotated[int, Path(ge=1, le=2**62)]
 STAFF = (Role.PLATFORM_ADMIN, Role.REVIEWER)
 READERS = (*STAFF, Role.CITIZEN, Role.SUBMITTER)
-
-
-def case_context(request: Request, day: Today) -> objections.CaseContext:
-    """The catalog, calendar and deadlines in force."""
-    state = app_state(request)
-    settings = state.settings
-    deadlines = objections.Deadlines(
-        settings.objection_accept_days,
-        settings.objection_check_days,
-        settings.objection_verify_days,
-    )
-    return objections.CaseContext(state.catalog, state.calendar, deadlines, day)
-
-
-Context = Annotated[objections.CaseContext, Depends(case_context)]
-
-
-def read_uploads(files: list[UploadFile]) -> list[Upload]:
-    """The uploaded files, each read up to one byte past the limit (an oversize file is
-    refused without reading all of it)."""
-    return [Upload(f.filename or "附件", f.file.read(MAX_BYTES + 1)) for f in files if f.filename]
 
 
 @router.post("", response_model=CaseView, status_code=201, summary="File an objection")
@@ -92,12 +69,7 @@ def get_attachment(
     principal: Principal = allow(*READERS),
 ) -> Response:
     """The file as attached (served as a download, never rendered inline)."""
-    found = objections.attachment(session, principal, case_id, attachment_id)
-    return Response(
-        found.content,
-        media_type=found.media_type,
-        headers={"Content-Disposition": f'attachment; filename="attachment-{found.id}"'},
-    )
+    return download(objections.attachment(session, principal, case_id, attachment_id))
 
 
 @router.post("/{case_id}/accept", response_model=CaseView, summary="Accept (受理)")

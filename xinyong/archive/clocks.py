@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from xinyong.catalog.definitions import Dataset, FieldRole, Policies, Severity
+from xinyong.catalog.definitions import Dataset, FieldRole, FieldType, Policies, Severity
 
 # How a field's normalised value is reached in the frame at hand.
 Column = Callable[[str], pl.Expr]
@@ -20,6 +20,17 @@ TYPE_SEPARATORS = r"[；,，]"  # 处罚类别 lists several types (多项以分
 def normalised(code: str) -> pl.Expr:
     """The validator's column for a field's normalised value."""
     return pl.col(f"n:{code}")
+
+
+def from_json(dataset: Dataset) -> Column:
+    """Fields read back from a stored record's ``data`` (JSON text), dates parsed."""
+    types = {f.code: f.type for f in dataset.fields}
+
+    def column(code: str) -> pl.Expr:
+        value = pl.col("data").str.json_path_match(f"$.{code}")
+        return value.str.to_date(strict=False) if types[code] is FieldType.DATE else value
+
+    return column
 
 
 def _offset(day: pl.Expr, months: pl.Expr) -> pl.Expr:
@@ -86,3 +97,15 @@ def display_until(dataset: Dataset, policies: Policies, column: Column = normali
         .then(latest)
         .otherwise(pl.min_horizontal(pl.max_horizontal(deadline, earliest), latest))
     )
+
+
+def minimum_until(dataset: Dataset, policies: Policies, column: Column = normalised) -> pl.Expr:
+    """The day a row's minimum display period ends (where repair may begin, standards.md):
+    the decision date plus the rule's minimum months; the decision date itself where the
+    rule sets no minimum; null without a decision date."""
+    decision = dataset.field_by_role(FieldRole.DECISION_DATE)
+    if decision is None:
+        return pl.lit(None, dtype=pl.Date)
+    decided = column(decision.code).cast(pl.Date)
+    bounds = _bounds(dataset, policies, column)
+    return decided if bounds is None else _offset(decided, bounds[0])

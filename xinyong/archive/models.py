@@ -1,4 +1,5 @@
-"""Confidentiality holds (保密审查) and issued credit reports (信用报告)."""
+"""Confidentiality holds (保密审查), issued credit reports (信用报告), and the exchange feed
+of status changes for the platforms above and below (信用信息交换)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,22 @@ class IssuedReport(Base):
     digest: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))  # Ed25519, hex
     key_id: Mapped[str] = mapped_column(String(16))  # which platform key signed it
+
+
+class ExchangeEvent(Base):
+    """A record's status changed by a rights case (repaired, withdrawn, disputed, restored):
+    what the upper and lower platforms must apply to their copies, in order, by ``sync_due``."""
+
+    __tablename__ = "exchange_events"
+    __table_args__ = (Index("ix_exchange_events_record", "record_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # the feed's cursor
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    dataset_code: Mapped[str] = mapped_column(String(32))
+    business_key: Mapped[str] = mapped_column(String(400))
+    department_code: Mapped[str] = mapped_column(String(32))
+    status_from: Mapped[str] = mapped_column(String(32))
+    status_to: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sync_due: Mapped[date] = mapped_column(Date)  # standards.md: within 3 working days

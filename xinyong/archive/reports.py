@@ -142,9 +142,25 @@ def issue_report(
     purpose: str = REPORT_PURPOSE,
     ip: str | None = None,
 ) -> IssuedReport:
-    """Issue, sign and keep a report; the issue is logged as a read of personal data."""
-    audience_for(principal, subject_id)  # the subject themself, or staff
-    subject = get_subject(session, subject_id)
+    """Issue, sign and keep a report for the subject themself or staff; logged as a read."""
+    audience_for(principal, subject_id)
+    return issue(
+        session, principal, issuer, get_subject(session, subject_id), today, purpose=purpose, ip=ip
+    )
+
+
+def issue(
+    session: Session,
+    principal: Principal,
+    issuer: Issuer,
+    subject: Subject,
+    today: date,
+    *,
+    purpose: str,
+    ip: str | None = None,
+) -> IssuedReport:
+    """Issue, sign and keep a report on ``subject`` for a caller whose right to it has been
+    established (their own, staff, an authorisation); the issue is logged as a read."""
     number, issued_at = new_number(today), utcnow()
     content = report_content(
         session, issuer, subject, number=number, issued_at=issued_at, today=today
@@ -188,9 +204,11 @@ def get_issued(session: Session, number: str) -> IssuedReport:
 def read_issued(
     session: Session, principal: Principal, number: str, *, ip: str | None = None
 ) -> IssuedReport:
-    """An issued report again (e.g. as PDF), for whoever may read its subject; logged."""
+    """An issued report again (e.g. as PDF), for whoever may read its subject or was issued
+    it (a third party, on an authorisation); logged."""
     report = get_issued(session, number)
-    audience_for(principal, report.subject_id)
+    if report.issued_by != principal.actor:
+        audience_for(principal, report.subject_id)
     subject = get_subject(session, report.subject_id)
     audit.record_read(
         session,

@@ -13,10 +13,10 @@ import polars as pl
 from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.orm import Session
 
-from xinyong.archive.clocks import display_until
+from xinyong.archive.clocks import display_until, from_json
 from xinyong.archive.visibility import past_period
 from xinyong.audit import service as audit
-from xinyong.catalog.definitions import Dataset, FieldType, Policies
+from xinyong.catalog.definitions import Dataset, Policies
 from xinyong.catalog.loader import Catalog
 from xinyong.core.db import Database, keyset_chunks, refresh_statistics
 from xinyong.core.security import Principal, Role
@@ -106,24 +106,13 @@ async def sweep_periodically(database: Database, catalog: Catalog, hours: float)
         await asyncio.sleep(hours * 3600)
 
 
-def _from_json(dataset: Dataset) -> Callable[[str], pl.Expr]:
-    """Fields read back from stored ``data`` (JSON text), dates parsed."""
-    types = {f.code: f.type for f in dataset.fields}
-
-    def column(code: str) -> pl.Expr:
-        value = pl.col("data").str.json_path_match(f"$.{code}")
-        return value.str.to_date(strict=False) if types[code] is FieldType.DATE else value
-
-    return column
-
-
 def recompute_periods(
     connection: Connection, dataset: Dataset, policies: Policies, *, chunk: int = RECOMPUTE_CHUNK
 ) -> int:
     """Recompute the clock of every record of ``dataset`` under ``policies`` (after the
     periods changed), chunk by chunk in key order; returns the records whose date moved.
     Expired records whose new period has not run out are not revived: that is a decision."""
-    until = display_until(dataset, policies, _from_json(dataset))
+    until = display_until(dataset, policies, from_json(dataset))
     statement = select(Record.id, Record.data, Record.display_until).where(
         Record.dataset_code == dataset.code
     )

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from xinyong.api.objections import CaseId, Context
+from xinyong.api.cases import CaseId, Context
 from xinyong.console.views import FORM_ERRORS, refusal
 from xinyong.core.security import Principal, Role
 from xinyong.rights import objections
+from xinyong.rights.cases import STAFF, CaseContext
 from xinyong.rights.models import Outcome
 from xinyong.web.access import allow
 from xinyong.web.deps import DbSession
@@ -40,14 +41,14 @@ def _page(
     request: Request,
     session: Session,
     principal: Principal,
-    context: objections.CaseContext,
+    context: CaseContext,
     case_id: int,
     error: str | None = None,
 ) -> Response:
     case = objections.view(session, objections.case_for(session, principal, case_id), context.today)
     page = {
         "case": case,
-        "staff": principal.role in objections.STAFF,
+        "staff": principal.role in STAFF,
         "source": principal.department_code == case.department_code,
         "outcomes": {o.value: o.label for o in Outcome},
         "error": error,

@@ -19,6 +19,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # 审计员
     CITIZEN = "citizen"  # 信用主体（公民 / 企业）
     THIRD_PARTY = "third_party"  # 经授权的第三方
+    EXCHANGE = "exchange"  # 上下级信用平台的交换节点（API 密钥）
 
     @property
     def label(self) -> str:
@@ -39,13 +40,14 @@ ROLE_LABELS = {
     Role.AUDITOR: "审计员",
     Role.CITIZEN: "信用主体",
     Role.THIRD_PARTY: "第三方机构",
+    Role.EXCHANGE: "信用平台交换节点",
 }
 
 STAFF_ROLES = frozenset(
     {Role.PLATFORM_ADMIN, Role.REVIEWER, Role.SUBMITTER, Role.CHECKER, Role.AUDITOR}
 )
 # Roles an API key (a department's system) may carry.
-API_KEY_ROLES = frozenset({Role.SUBMITTER, Role.CHECKER})
+API_KEY_ROLES = frozenset({Role.SUBMITTER, Role.CHECKER, Role.EXCHANGE})
 
 
 @dataclass(frozen=True)

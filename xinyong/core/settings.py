@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     objection_verify_days: int = Field(
         10, ge=1, le=60, description="Working days for the source department to verify."
     )
+    repair_decision_days: int = Field(
+        10, ge=1, le=60, description="Working days to decide a complete repair application."
+    )
+    exchange_sync_days: int = Field(
+        3, ge=1, le=30, description="Working days the other platforms have to apply a change."
+    )
+    authorisation_max_days: int = Field(
+        90, ge=1, le=365, description="Longest validity of a subject's query authorisation."
+    )
 
     @property
     def is_sqlite(self) -> bool:

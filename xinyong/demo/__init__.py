@@ -35,7 +35,7 @@ class DemoAccount:
     display_name: str
     role: Role
     department_code: str | None = None
-    subject_code: str | None = None  # a citizen account's ID number
+    subject_code: str | None = None  # a citizen's ID number, a third party's USCC
 
 
 DEMO_ACCOUNTS = (
@@ -45,7 +45,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("fgw", "发改委核查员", Role.CHECKER, "FGW"),
     DemoAccount("auditor", "审计员", Role.AUDITOR),
     DemoAccount("citizen", "张伟", Role.CITIZEN, subject_code="440106198503150038"),
-    DemoAccount("bank", "示范银行", Role.THIRD_PARTY),
+    DemoAccount("bank", "示范市商业银行", Role.THIRD_PARTY, subject_code="91440100MA5D8YHK0J"),
 )
 
 # (USCC, name, legal representative's ID number, legal representative's name)

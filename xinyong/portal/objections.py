@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from xinyong.api.objections import CaseId, Context, read_uploads
+from xinyong.api.cases import CaseId, Context, read_uploads
 from xinyong.console.views import FORM_ERRORS, refusal
 from xinyong.core.security import Principal, Role
 from xinyong.ingest.models import Record

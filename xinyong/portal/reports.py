@@ -21,7 +21,8 @@ from xinyong.web.state import app_state
 from xinyong.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
-# A third party joins with the subject's authorisation (rights issue); until then, no one.
+# A third party gets a report only by redeeming an authorisation (portal/authorisations),
+# and reads again only the reports issued to it.
 READERS = (Role.CITIZEN, Role.PLATFORM_ADMIN, Role.REVIEWER)
 SubjectId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The subject's id")]
 Format = Annotated[Literal["html", "pdf"], Query(description="html (default) or pdf")]
@@ -34,7 +35,7 @@ def issuer(request: Request) -> Issuer:
     return Issuer(state.catalog, state.signer, state.settings.platform_name)
 
 
-def _respond(request: Request, report: IssuedReport, fmt: str) -> Response:
+def respond(request: Request, report: IssuedReport, fmt: str) -> Response:
     """The report as a page, or as a PDF rendered from the very same page."""
     verify_url = str(request.url_for("verify_page", number=report.number))
     context: dict[str, Any] = {
@@ -80,11 +81,11 @@ def issued_report(
     request: Request,
     session: DbSession,
     fmt: Format = "html",
-    principal: Principal = allow(*READERS),
+    principal: Principal = allow(*READERS, Role.THIRD_PARTY),
 ) -> Response:
     """A report issued earlier, again (the PDF of the page just read, say)."""
     report = reports.read_issued(session, principal, number, ip=client_ip(request))
-    return _respond(request, report, fmt)
+    return respond(request, report, fmt)
 
 
 @router.get("/reports/{subject_id}")
@@ -107,4 +108,4 @@ def subject_report(
         purpose=purpose,
         ip=client_ip(request),
     )
-    return _respond(request, report, fmt)
+    return respond(request, report, fmt)

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer
 
-from xinyong.core.errors import InvalidInput
-from xinyong.rights.models import ObjectionAttachment
+from xinyong.core.errors import InvalidInput, NotFound
+from xinyong.rights.models import ObjectionAttachment, RepairAttachment
+
+Attachment = ObjectionAttachment | RepairAttachment
+A = TypeVar("A", ObjectionAttachment, RepairAttachment)
 
 MAX_FILES = 5
 MAX_BYTES = 5 * 1024 * 1024
@@ -57,11 +62,13 @@ def check_uploads(uploads: list[Upload]) -> list[tuple[Upload, str]]:
     return checked
 
 
-def store_attachments(session: Session, case_id: int, uploads: list[Upload]) -> None:
+def store_attachments(
+    session: Session, model: type[Attachment], case_id: int, uploads: list[Upload]
+) -> None:
     """Keep the checked files with the case."""
     for upload, kind in check_uploads(uploads):
         session.add(
-            ObjectionAttachment(
+            model(
                 case_id=case_id,
                 file_name=upload.file_name[:200] or "附件",
                 media_type=kind,
@@ -70,3 +77,26 @@ def store_attachments(session: Session, case_id: int, uploads: list[Upload]) -> 
                 content=upload.content,
             )
         )
+
+
+def listed(session: Session, model: type[A], case_ids: list[int]) -> dict[int, list[A]]:
+    """The attachments of these cases by case: one query, the files themselves left unread
+    (up to 25 MB a case; only a download reads one)."""
+    found: dict[int, list[A]] = {case_id: [] for case_id in case_ids}
+    if found:
+        for attachment in session.scalars(
+            select(model)
+            .options(defer(model.content))
+            .where(model.case_id.in_(case_ids))
+            .order_by(model.id)
+        ):
+            found[attachment.case_id].append(attachment)
+    return found
+
+
+def one(session: Session, model: type[A], case_id: int, attachment_id: int) -> A:
+    """One attached file of this case."""
+    found = session.get(model, attachment_id)
+    if found is None or found.case_id != case_id:
+        raise NotFound("附件不存在", code="attachment_not_found")
+    return found

@@ -1,4 +1,5 @@
-"""Objection cases (异议), their attachments, and notices to subjects."""
+"""Objection (异议) and repair (信用修复) cases with their attachments, authorisations
+(授权查询), and notices to subjects."""
 
 from __future__ import annotations
 
@@ -116,19 +117,24 @@ class ObjectionCase(Base):
     reason: Mapped[str | None] = mapped_column(Text, default=None)  # refusal or decision
 
 
-class ObjectionAttachment(Base):
-    """Proof attached to an objection (PDF or image), kept in the database with the case."""
-
-    __tablename__ = "objection_attachments"
-    __table_args__ = (Index("ix_objection_attachments_case", "case_id"),)
+class AttachmentColumns:
+    """Proof attached to a case (PDF or image), kept in the database with the case."""
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("objection_cases.id", ondelete="CASCADE"))
     file_name: Mapped[str] = mapped_column(String(200))
     media_type: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ObjectionAttachment(AttachmentColumns, Base):
+    """Proof attached to an objection."""
+
+    __tablename__ = "objection_attachments"
+    __table_args__ = (Index("ix_objection_attachments_case", "case_id"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("objection_cases.id", ondelete="CASCADE"))
 
 
 class Notice(Base):
@@ -142,3 +148,98 @@ class Notice(Base):
     text: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RepairStage(StrEnum):
+    """Where a repair application stands (申请 → 审核 → 修复 / 不予修复)."""
+
+    RECEIVED = "received"  # 已提交，待审核
+    APPROVED = "approved"  # 准予修复
+    REJECTED = "rejected"  # 不予修复
+    WITHDRAWN = "withdrawn"  # 申请人撤回
+
+    @property
+    def label(self) -> str:
+        """The Chinese name of the stage."""
+        return REPAIR_STAGE_LABELS[self]
+
+
+REPAIR_STAGE_LABELS = {
+    RepairStage.RECEIVED: "待审核",
+    RepairStage.APPROVED: "准予修复",
+    RepairStage.REJECTED: "不予修复",
+    RepairStage.WITHDRAWN: "已撤回",
+}
+
+
+class RepairCase(Base):
+    """One application to repair one record, the evidence it carries and the decision."""
+
+    __tablename__ = "repair_cases"
+    __table_args__ = (
+        Index("ix_repair_cases_record", "record_id", "stage"),
+        Index("ix_repair_cases_subject", "subject_id", "filed_at"),
+        Index("ix_repair_cases_stage", "stage", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))  # the source
+    # The catalog rule's conditions the applicant states are met (JSON list of strings).
+    conditions: Mapped[str] = mapped_column(Text)
+    statement: Mapped[str] = mapped_column(Text)
+    filed_by: Mapped[str] = mapped_column(String(120))
+    on_behalf: Mapped[bool] = mapped_column(default=False)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    record_revision: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[RepairStage] = mapped_column(str_enum(RepairStage))
+    due_on: Mapped[date | None] = mapped_column(Date)  # the decision's deadline
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class RepairAttachment(AttachmentColumns, Base):
+    """Evidence attached to a repair application."""
+
+    __tablename__ = "repair_attachments"
+    __table_args__ = (Index("ix_repair_attachments_case", "case_id"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("repair_cases.id", ondelete="CASCADE"))
+
+
+class Scope(StrEnum):
+    """What an authorisation lets its holder read."""
+
+    REPORT = "report"  # 信用报告
+    CHECK = "check"  # 仅核验是否列入奖惩名单
+
+    @property
+    def label(self) -> str:
+        """The Chinese name of the scope."""
+        return {"report": "查询信用报告", "check": "仅核验信用状况"}[self.value]
+
+
+class Authorisation(Base):
+    """A subject's consent (授权) for a named third party to query them: for a purpose,
+    a scope, until a day, a number of times; the code itself is kept only as a digest."""
+
+    __tablename__ = "authorisations"
+    __table_args__ = (Index("ix_authorisations_subject", "subject_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    grantee_name: Mapped[str] = mapped_column(String(200))
+    grantee_code: Mapped[str] = mapped_column(String(18))  # USCC or ID number, normalised
+    purpose: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[Scope] = mapped_column(str_enum(Scope))
+    expires_on: Mapped[date] = mapped_column(Date)  # the last day it may be used
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    code_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hint: Mapped[str] = mapped_column(String(8))  # the code's last characters
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

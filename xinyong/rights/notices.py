@@ -5,14 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinyong.rights.models import Notice, ObjectionCase
+from xinyong.rights.models import Notice
 
 SHOWN = 20
 
 
-def notify(session: Session, subject_id: int, text: str, case: ObjectionCase | None = None) -> None:
-    """Leave a notice for the subject (linking to the case, if any)."""
-    link = f"/me/objections/{case.id}" if case is not None else None
+def notify(session: Session, subject_id: int, text: str, link: str | None = None) -> None:
+    """Leave a notice for the subject (linking to the page it concerns, if any)."""
     session.add(Notice(subject_id=subject_id, text=text, link=link))
 
 

@@ -12,69 +12,36 @@ then the lists are recomputed for that record and the subject is told.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from xinyong.archive import status as record_status
 from xinyong.audit import service as audit
-from xinyong.catalog.loader import Catalog
-from xinyong.core.calendar import WorkingCalendar
 from xinyong.core.db import utcnow
-from xinyong.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from xinyong.core.errors import Conflict, Forbidden, NotFound
 from xinyong.core.security import Principal, Role
 from xinyong.ingest.models import Record, RecordStatus
 from xinyong.lists.definitions import get_lists
 from xinyong.lists.service import recompute
-from xinyong.rights.attachments import Upload, store_attachments
+from xinyong.rights.attachments import Upload, listed, one, store_attachments
+from xinyong.rights.cases import (
+    STAFF,
+    CaseContext,
+    record_for,
+    require_staff,
+    require_text,
+)
 from xinyong.rights.models import Ground, ObjectionAttachment, ObjectionCase, Outcome, Stage
 from xinyong.rights.notices import notify
 from xinyong.rights.schemas import CaseView
 
-STAFF = frozenset({Role.PLATFORM_ADMIN, Role.REVIEWER})
 OUTCOME_STATUS = {
     Outcome.WITHDRAWN: RecordStatus.WITHDRAWN,
     Outcome.CORRECTED: RecordStatus.CORRECTED,
 }
 CONTESTABLE = (RecordStatus.ACTIVE, RecordStatus.CORRECTED)
-MIN_TEXT = 4
-
-
-@dataclass(frozen=True)
-class Deadlines:
-    """Working days each stage may take (standards.md: Guangzhou's local limits)."""
-
-    accept: int = 2
-    check: int = 2
-    verify: int = 10
-
-
-@dataclass(frozen=True)
-class CaseContext:
-    """What moving a case needs besides the session."""
-
-    catalog: Catalog
-    calendar: WorkingCalendar
-    deadlines: Deadlines
-    today: date
-
-
-def _text(value: str, what: str) -> str:
-    value = value.strip()
-    if len(value) < MIN_TEXT:
-        raise InvalidInput(f"请填写{what}（至少 {MIN_TEXT} 个字）", code="text_required")
-    return value
-
-
-def _record_for(session: Session, principal: Principal, record_id: int) -> Record:
-    """The record a caller may contest: their own, or any for staff filing on behalf."""
-    record = session.get(Record, record_id)
-    own = record is not None and principal.subject_id == record.subject_id
-    if record is None or not (own or principal.role in STAFF):
-        raise NotFound(f"记录 {record_id} 不存在", code="record_not_found")
-    return record
 
 
 def file_objection(
@@ -87,7 +54,7 @@ def file_objection(
     uploads: list[Upload],
 ) -> ObjectionCase:
     """File an objection: the record is disputed from this moment."""
-    record = _record_for(session, principal, record_id)
+    record = record_for(session, principal, record_id)
     if record.status is RecordStatus.DISPUTED:
         raise Conflict("该记录已有正在处理的异议", code="case_open")
     if record.status not in CONTESTABLE:
@@ -99,27 +66,34 @@ def file_objection(
         subject_id=record.subject_id,
         department_code=record.department_code,
         ground=ground,
-        statement=_text(statement, "异议理由"),
+        statement=require_text(statement, "异议理由"),
         filed_by=principal.actor,
         on_behalf=principal.subject_id != record.subject_id,
         record_revision=record.revision,
         status_before=record.status,
         stage=Stage.RECEIVED,
-        due_on=context.calendar.add_working_days(context.today, context.deadlines.accept),
+        due_on=context.due(context.deadlines.accept),
     )
     session.add(case)
     session.flush()
-    store_attachments(session, case.id, uploads)
-    record_status.set_status(session, principal, record, RecordStatus.DISPUTED, f"异议 {case.id}")
+    store_attachments(session, ObjectionAttachment, case.id, uploads)
+    record_status.set_status(
+        session, principal, record, RecordStatus.DISPUTED, f"异议 {case.id}", context.sync_due
+    )
     _log(session, principal, case, "objection.file", {"ground": ground.value})
     notify(
         session,
         case.subject_id,
         f"您对记录 {record.id} 提出的异议已提交（{ground.label}），"
         f"平台将在 {case.due_on} 前决定是否受理；核实期间该记录暂不作为奖惩依据。",
-        case,
+        link(case),
     )
     return case
+
+
+def link(case: ObjectionCase) -> str:
+    """The subject's page for the case."""
+    return f"/me/objections/{case.id}"
 
 
 def _case(session: Session, case_id: int) -> ObjectionCase:
@@ -136,11 +110,6 @@ def _require(case: ObjectionCase, action: str, *stages: Stage) -> None:
             code="illegal_transition",
             details={"stage": case.stage.value, "allowed_from": [s.value for s in stages]},
         )
-
-
-def _staff(principal: Principal) -> None:
-    if principal.role not in STAFF:
-        raise Forbidden("只有信用中心工作人员可以办理异议", code="not_staff")
 
 
 def _log(
@@ -160,7 +129,7 @@ def _staff_step(
     session: Session, principal: Principal, case_id: int, action: str, *stages: Stage
 ) -> ObjectionCase:
     """The case, if the caller is staff and its stage allows ``action``."""
-    _staff(principal)
+    require_staff(principal, "异议")
     case = _case(session, case_id)
     _require(case, action, *stages)
     return case
@@ -168,7 +137,7 @@ def _staff_step(
 
 def _advance(context: CaseContext, case: ObjectionCase, stage: Stage, days: int) -> None:
     case.stage = stage
-    case.due_on = context.calendar.add_working_days(context.today, days)
+    case.due_on = context.due(days)
 
 
 def accept(
@@ -179,7 +148,7 @@ def accept(
     _advance(context, case, Stage.CHECKING, context.deadlines.check)
     case.accepted_at = utcnow()
     _log(session, principal, case, "objection.accept", {})
-    notify(session, case.subject_id, f"异议 {case.id} 已受理，平台正在核查。", case)
+    notify(session, case.subject_id, f"异议 {case.id} 已受理，平台正在核查。", link(case))
     return case
 
 
@@ -188,7 +157,7 @@ def refuse(
 ) -> ObjectionCase:
     """不予受理 (with the reason): the record is as it was before."""
     case = _staff_step(session, principal, case_id, "不予受理", Stage.RECEIVED)
-    _close(session, principal, context, case, None, _text(reason, "不予受理的理由"))
+    _close(session, principal, context, case, None, require_text(reason, "不予受理的理由"))
     return case
 
 
@@ -220,7 +189,7 @@ def answer(
     _require(case, "答复核实", Stage.VERIFYING)
     _advance(context, case, Stage.ANSWERED, context.deadlines.check)
     case.answered_at, case.answered_by = utcnow(), principal.actor
-    case.answer = f"{finding.label}：{_text(text, '核实说明')}"
+    case.answer = f"{finding.label}：{require_text(text, '核实说明')}"
     _log(session, principal, case, "objection.answer", {"finding": finding.value})
     return case
 
@@ -235,7 +204,7 @@ def decide(
 ) -> ObjectionCase:
     """办结: corrected (a corrected revision must have arrived), withdrawn or upheld."""
     case = _staff_step(session, principal, case_id, "办结", Stage.CHECKING, Stage.ANSWERED)
-    _close(session, principal, context, case, outcome, _text(reason, "办结意见"))
+    _close(session, principal, context, case, outcome, require_text(reason, "办结意见"))
     return case
 
 
@@ -260,7 +229,7 @@ def _close(
     # A corrected revision arriving through collection has already put the record back in
     # force; upheld or refused, only a record still disputed goes back to where it was.
     if record.status is RecordStatus.DISPUTED or outcome in OUTCOME_STATUS:
-        record_status.set_status(session, principal, record, target, note)
+        record_status.set_status(session, principal, record, target, note, context.sync_due)
     case.stage = Stage.DECIDED if outcome else Stage.REFUSED
     case.outcome, case.reason, case.due_on = outcome, reason, None
     case.closed_at, case.closed_by = utcnow(), principal.actor
@@ -273,7 +242,7 @@ def _close(
         record_id=record.id,
     )
     _log(session, principal, case, "objection.close", {"outcome": outcome or "refused"})
-    notify(session, case.subject_id, f"异议 {case.id} 已办结：{note}。{reason}", case)
+    notify(session, case.subject_id, f"异议 {case.id} 已办结：{note}。{reason}", link(case))
 
 
 def cases_for(
@@ -321,18 +290,9 @@ def case_for(session: Session, principal: Principal, case_id: int) -> ObjectionC
 
 
 def views(session: Session, cases: list[ObjectionCase], today: date) -> list[CaseView]:
-    """The cases with their attachments listed: one query for all of them, the files
-    themselves left unread (up to 25 MB a case; only a download reads one)."""
-    listed: dict[int, list[ObjectionAttachment]] = {case.id: [] for case in cases}
-    if listed:
-        for found in session.scalars(
-            select(ObjectionAttachment)
-            .options(defer(ObjectionAttachment.content))
-            .where(ObjectionAttachment.case_id.in_(list(listed)))
-            .order_by(ObjectionAttachment.id)
-        ):
-            listed[found.case_id].append(found)
-    return [CaseView.of(case, listed[case.id], today) for case in cases]
+    """The cases with their attachments listed (one query for all of them)."""
+    found = listed(session, ObjectionAttachment, [case.id for case in cases])
+    return [CaseView.of(case, found[case.id], today) for case in cases]
 
 
 def view(session: Session, case: ObjectionCase, today: date) -> CaseView:
@@ -346,7 +306,4 @@ def attachment(
 ) -> ObjectionAttachment:
     """One attached file, for whoever may read the case."""
     case_for(session, principal, case_id)
-    found = session.get(ObjectionAttachment, attachment_id)
-    if found is None or found.case_id != case_id:
-        raise NotFound("附件不存在", code="attachment_not_found")
-    return found
+    return one(session, ObjectionAttachment, case_id, attachment_id)

@@ -49,6 +49,12 @@ def _error_response(
     )
 
 
+def error_response(request: Request, exc: XinyongError) -> Response:
+    """The answer to a domain error, for a route that must answer it without raising (so
+    that what it recorded about the attempt is committed)."""
+    return _error_response(request, exc.status_code, exc.code, exc.message, exc.details)
+
+
 NUL_MESSAGE = "请求中含有空字符（NUL），无法处理"
 
 
