@@ -4,6 +4,7 @@ each use is in the subject's query log and every refused attempt in the audit tr
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -155,3 +156,32 @@ def test_grants_are_bounded(parties: Parties) -> None:
         ).status_code
         == 403
     )
+
+
+def test_the_portal_pages_grant_show_the_code_once_and_redeem(parties: Parties) -> None:
+    form = {
+        "csrf_token": parties.csrf,
+        "grantee_name": "示范市商业银行",
+        "grantee_code": BANK,
+        "purpose": "租房",
+        "scope": "check",
+        "expires_on": (TODAY + timedelta(days=7)).isoformat(),
+        "max_uses": "2",
+    }
+    page = parties.company.post("/me/authorisations", data=form)
+    assert page.status_code == 200
+    code = re.search(r'id="authorisation-code">(SQ-[0-9A-Z-]+)<', page.text).group(1)  # type: ignore[union-attr]
+    assert "<svg" in page.text  # the QR code
+    listed = parties.company.get("/me/authorisations").text
+    assert code not in listed
+    assert code[-4:] in listed
+    wrong = parties.company.post("/me/authorisations", data={**form, "expires_on": "2027-12-31"})
+    assert wrong.status_code == 422
+    assert "最长 90 天" in wrong.text
+    status = parties.bank.post("/authorised", data={"csrf_token": parties.bank_csrf, "code": code})
+    assert "列入失信惩戒名单" in status.text
+    refused = parties.other.post(
+        "/authorised", data={"csrf_token": parties.other_csrf, "code": code}
+    )
+    assert refused.status_code == 403
+    assert "不是授予贵单位的" in refused.text
