@@ -185,3 +185,20 @@ def test_the_portal_pages_grant_show_the_code_once_and_redeem(parties: Parties) 
     )
     assert refused.status_code == 403
     assert "不是授予贵单位的" in refused.text
+
+
+def test_an_auditor_finds_every_read_of_a_subject(
+    parties: Parties, app: FastAPI, factory: Factory
+) -> None:
+    code = parties.grant(scope="check").json()["code"]
+    parties.redeem(code)
+    reads = parties.company.get("/api/v1/me/reads").json()
+    authorised = [r for r in reads if r["basis"] == "信用主体授权"]
+    assert "示范市商业银行" in authorised[0]["purpose"]
+    auditor = TestClient(app)
+    login(auditor, factory.user(Role.AUDITOR))
+    page = auditor.get("/console/audit", params={"subject": COMPANY.lower()})
+    assert page.status_code == 200
+    assert "authorisation.redeem" in page.text
+    assert "授权查询" in page.text
+    assert auditor.get("/console/audit", params={"subject": "123"}).status_code == 422

@@ -17,7 +17,9 @@ from xinyong.audit import service as audit
 from xinyong.audit.models import AuditEntry
 from xinyong.core.errors import XinyongError
 from xinyong.core.security import STAFF_ROLES, Principal, Role
+from xinyong.identity.codes import recognise
 from xinyong.identity.models import Subject
+from xinyong.identity.service import subject_ref
 from xinyong.web.access import allow
 from xinyong.web.deps import MAX_SEQ, DbSession, RowId
 from xinyong.web.flash import pop_flash, set_flash
@@ -234,17 +236,38 @@ def audit_page(
     request: Request,
     session: DbSession,
     before: int | None = Query(None, ge=1, le=MAX_SEQ),
+    subject: str = Query("", max_length=40, description="A subject's ID number or USCC"),
+    actor: str = Query("", max_length=120, description="Who acted, e.g. user:fgw"),
+    action: str = Query("", max_length=64, description="e.g. personal_data.read"),
     principal: Principal = allow(ADMIN, Role.AUDITOR),
 ) -> Response:
-    """The newest audit entries; reading them is itself recorded."""
+    """The newest audit entries, searchable by subject, actor and action (e.g. every read of
+    one person's data); reading them is itself recorded."""
+    filters = {"subject": subject.strip(), "actor": actor.strip(), "action": action.strip()}
     query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(100)
     if before is not None:
         query = query.where(AuditEntry.seq < before)
-    entries = list(session.scalars(query))
+    error = None
+    if filters["subject"]:
+        recognised = recognise(filters["subject"])
+        if recognised is None:
+            error = "请输入有效的公民身份号码或统一社会信用代码"
+        else:
+            query = query.where(AuditEntry.subject_ref == subject_ref(*recognised))
+    if filters["actor"]:
+        query = query.where(AuditEntry.actor == filters["actor"])
+    if filters["action"]:
+        query = query.where(AuditEntry.action == filters["action"])
+    entries = [] if error else list(session.scalars(query))
     audit.record(
-        session, principal, "audit.read", target_type="audit_log", detail={"before": before}
+        session,
+        principal,
+        "audit.read",
+        target_type="audit_log",
+        detail={"before": before, **{k: v for k, v in filters.items() if v}},
     )
-    return render(request, "console/audit.html", {"entries": entries})
+    page = {"entries": entries, "filters": filters, "error": error}
+    return render(request, "console/audit.html", page, status_code=422 if error else 200)
 
 
 @router.get("/audit/verify")

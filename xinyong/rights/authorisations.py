@@ -31,6 +31,7 @@ from xinyong.identity.models import Subject
 from xinyong.lists.definitions import ListKind, get_lists
 from xinyong.lists.service import subject_entries
 from xinyong.rights.models import Authorisation, Scope
+from xinyong.rights.querylog import AUTHORISED
 from xinyong.rights.schemas import CreditStatusView, ListedOn, RedeemView
 
 CODE_PREFIX = "SQ"
@@ -127,6 +128,7 @@ def _log(session: Session, principal: Principal, found: Authorisation, action: s
         action,
         target_type="authorisation",
         target_id=found.id,
+        subject_ref=subject_ref(get_subject(session, found.subject_id)),
         detail={"grantee": found.grantee_code, "scope": found.scope.value},
     )
 
@@ -210,7 +212,7 @@ def log_refusal(
 
 def purpose_of(found: Authorisation) -> str:
     """How the query log states an authorised read: the authorisation and its purpose."""
-    return f"授权查询（授权 {found.id}）：{found.purpose}"
+    return f"{AUTHORISED}（授权 {found.id}，{found.grantee_name}）：{found.purpose}"
 
 
 def credit_status(

@@ -24,7 +24,9 @@ WHAT = {
     "report": "出具信用报告",
     "check": "联合奖惩核查",
     "subject": "查询主体信息",
+    "status": "核验信用状况",
 }
+AUTHORISED = "授权查询"  # how an authorised read's purpose begins (rights.authorisations)
 
 
 class ReadView(BaseModel):
@@ -35,6 +37,7 @@ class ReadView(BaseModel):
     who: str = Field(description="The department and role, or 本人")
     what: str
     purpose: str | None
+    basis: str = Field(description="本人, 信用主体授权, or 依法履职 (the reader's duty)")
 
 
 def reads_of(
@@ -65,9 +68,20 @@ def reads_of(
             who=_who(e, names, principal_actor),
             what=WHAT.get(e.target_type or "", e.target_type or "查询"),
             purpose=e.purpose,
+            basis=_basis(e, principal_actor),
         )
         for e in entries
     ]
+
+
+def _basis(entry: AuditEntry, own_actor: str) -> str:
+    """On what footing the read was made: the subject themself, their authorisation, or the
+    reader's legal duty (a department's check, the centre's administration)."""
+    if entry.actor == own_actor:
+        return "本人"
+    if (entry.purpose or "").startswith(AUTHORISED):
+        return "信用主体授权"
+    return "依法履职"
 
 
 def _who(entry: AuditEntry, names: dict[str, str], own_actor: str) -> str:
