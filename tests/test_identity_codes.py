@@ -7,6 +7,8 @@ from datetime import date
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from stdnum.cn import ric as stdnum_ric
+from stdnum.cn import uscc as stdnum_uscc
 
 from xinyong.identity.codes import (
     USCC_ALPHABET,
@@ -196,3 +198,12 @@ def test_checking_never_crashes_on_any_input(text: str) -> None:
     for code_type in CodeType:
         check_code(code_type, text)
     clean(text)
+
+
+@given(
+    ric_body=st.text(alphabet="0123456789", min_size=17, max_size=17),
+    uscc_body=st.text(alphabet=USCC_ALPHABET, min_size=17, max_size=17),
+)
+def test_check_characters_agree_with_python_stdnum(ric_body: str, uscc_body: str) -> None:
+    assert ric_check_character(ric_body) == str(stdnum_ric.calc_check_digit(ric_body + "0"))
+    assert uscc_check_character(uscc_body) == str(stdnum_uscc.calc_check_digit(uscc_body + "0"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
 
 from xinyong.core.security import Principal, Role
 from xinyong.lists.definitions import get_lists
@@ -37,10 +38,8 @@ async def check_rules(request: Request) -> service.CheckRules:
 Rules = Annotated[service.CheckRules, Depends(check_rules)]
 
 
-def _log(
-    request: Request, principal: Principal, found: service.Found, purpose: str
-) -> list[CheckResult]:
-    """Log the checks through the group writer; their results once committed."""
+def _log(request: Request, principal: Principal, found: service.Found, purpose: str) -> list[int]:
+    """Log the checks through the group writer; their ids once committed."""
     ip = client_ip(request)
     return app_state(request).writer.run(
         lambda session: service.log(session, principal, found, purpose, ip)
@@ -83,15 +82,15 @@ def check_batch(
     rules: Rules,
     day: Today,
     principal: Principal = allow(*CHECKERS),
-) -> BatchCheckResult:
+) -> Response:
     """Each code's hits in the order asked; codes that are not valid come back in
     ``invalid`` (they are not checked)."""
     found = service.find(
         session, principal, rules, body.codes, body.scenario, body.department_code, day
     )
     session.commit()  # end the read snapshot before waiting for the writer
-    results = _log(request, principal, found, body.purpose)
-    return BatchCheckResult(scenario=found.scenario, results=results, invalid=found.invalid)
+    ids = _log(request, principal, found, body.purpose)
+    return Response(service.batch_json(found, ids), media_type="application/json")
 
 
 @router.get("/stats", response_model=list[FeedbackStats], summary="Checks, hits and feedback")

@@ -16,7 +16,6 @@ from enum import StrEnum
 from functools import lru_cache
 
 from stdnum import numdb
-from stdnum.cn import ric, uscc
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_AUTHORITIES = frozenset("123456789ANY")
@@ -106,14 +105,25 @@ def clean(value: str) -> str:
     return _SEPARATORS.sub("", text).upper()
 
 
+# Check-character weights (GB 11643's ISO 7064 MOD 11-2; GB 32100's 3^i mod 31), computed
+# here rather than through python-stdnum: the batch check computes 10,000 of them, and the
+# generic routine took 30 µs each. A test holds them to python-stdnum's results.
+RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+RIC_CHECK = "10X98765432"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
+
+
 def ric_check_character(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character of the first 17 digits of an ID number."""
-    return str(ric.calc_check_digit(first17 + "0"))
+    total = sum(int(c) * w for c, w in zip(first17, RIC_WEIGHTS, strict=True))
+    return RIC_CHECK[total % 11]
 
 
 def uscc_check_character(first17: str) -> str:
     """The GB 32100 check character of the first 17 characters of a USCC."""
-    return str(uscc.calc_check_digit(first17 + "0"))
+    total = sum(_USCC_VALUE[c] * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
 def org_code_check_character(first8: str) -> str:

@@ -16,20 +16,20 @@ from xinyong.identity.codes import (
     CHECKSUM,
     EARLIEST_BIRTH_YEAR,
     RIC_BAD_DATE,
+    RIC_CHECK,
     RIC_DATE_RANGE,
     RIC_FORMAT,
     RIC_LENGTH,
+    RIC_WEIGHTS,
     USCC_ALPHABET,
     USCC_AUTHORITIES,
     USCC_AUTHORITY,
     USCC_FORMAT,
     USCC_LENGTH,
     USCC_REGION,
+    USCC_WEIGHTS,
 )
 
-RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-RIC_CHECK = "10X98765432"
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_INDEX = {c: i for i, c in enumerate(USCC_ALPHABET)}
 _SEPARATORS = r"[\s\-_.·]+"
 

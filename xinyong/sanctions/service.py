@@ -13,12 +13,13 @@ lock while it reads.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, and_, bindparam, func, insert, or_, select
+from sqlalchemy import Connection, Date, String, and_, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import tokens
@@ -28,6 +29,7 @@ from xinyong.catalog.loader import Catalog
 from xinyong.core.db import utcnow
 from xinyong.core.errors import InvalidInput, NotFound
 from xinyong.core.security import Principal
+from xinyong.core.sql import in_json_array
 from xinyong.identity.codes import CodeType, recognise
 from xinyong.identity.models import Subject
 from xinyong.ingest.models import Record, RecordStatus
@@ -39,7 +41,6 @@ from xinyong.sanctions.schemas import CheckResult, Hit
 
 # A disputed record stays on show, but nothing rests on it while the objection runs.
 USABLE = (RecordStatus.ACTIVE, RecordStatus.CORRECTED)
-LOOKUP_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def requesting_department(principal: Principal, asked: str | None) -> str:
 # running it. Run on the session's connection, past the ORM, with the values bound.
 SUBJECTS_BY_CODE = select(Subject.id, Subject.code, Subject.name).where(
     Subject.code_type == bindparam("code_type"),
-    Subject.code.in_(bindparam("codes", expanding=True)),
+    in_json_array(Subject.code, bindparam("codes", type_=String)),
 )
 ENTRIES_IN_FORCE = (
     select(
@@ -98,7 +99,7 @@ ENTRIES_IN_FORCE = (
     )
     .outerjoin(Record, Record.id == ListEntry.record_id)
     .where(
-        ListEntry.subject_id.in_(bindparam("subjects", expanding=True)),
+        in_json_array(ListEntry.subject_id, bindparam("subjects", type_=String)),
         ListEntry.exited_on.is_(None),
         ListEntry.list_code.in_(bindparam("lists", expanding=True)),
         or_(
@@ -121,10 +122,9 @@ def _subjects(session: Session, asked: list[Asked]) -> dict[Asked, tuple[int, st
     connection = session.connection()
     for code_type in CodeType:
         codes = [a.code for a in asked if a.code_type is code_type]
-        for start in range(0, len(codes), LOOKUP_CHUNK):
+        if codes:
             rows = connection.execute(
-                SUBJECTS_BY_CODE,
-                {"code_type": code_type, "codes": codes[start : start + LOOKUP_CHUNK]},
+                SUBJECTS_BY_CODE, {"code_type": code_type, "codes": json.dumps(codes)}
             )
             for subject_id, code, name in rows:
                 found[Asked(code, code_type)] = (subject_id, name)
@@ -141,31 +141,26 @@ def _hits(
         return found
     names = {d.code: d.name for d in rules.lists.lists}
     connection = session.connection()
-    for start in range(0, len(subject_ids), LOOKUP_CHUNK):
-        rows = connection.execute(
-            ENTRIES_IN_FORCE,
-            {
-                "subjects": subject_ids[start : start + LOOKUP_CHUNK],
-                "lists": list(applying),
-                "today": today,
-            },
-        )
-        for entry_id, subject_id, list_code, entered_on, record_id, dataset in rows:
-            for measure in applying[list_code]:
-                hit = Hit(
-                    measure_code=measure.code,
-                    measure=measure.name,
-                    kind=measure.kind.value,
-                    mandatory=measure.mandatory,
-                    basis=measure.basis,
-                    implementer=measure.implementer,
-                    list_code=list_code,
-                    list_name=names[list_code],
-                    entered_on=entered_on,
-                    record_id=record_id,
-                    dataset=_basis_name(rules, list_code, dataset),
-                )
-                found.setdefault(subject_id, []).append((hit, entry_id))
+    rows = connection.execute(
+        ENTRIES_IN_FORCE,
+        {"subjects": json.dumps(subject_ids), "lists": list(applying), "today": today},
+    )
+    for entry_id, subject_id, list_code, entered_on, record_id, dataset in rows:
+        for measure in applying[list_code]:
+            hit = Hit(
+                measure_code=measure.code,
+                measure=measure.name,
+                kind=measure.kind.value,
+                mandatory=measure.mandatory,
+                basis=measure.basis,
+                implementer=measure.implementer,
+                list_code=list_code,
+                list_name=names[list_code],
+                entered_on=entered_on,
+                record_id=record_id,
+                dataset=_basis_name(rules, list_code, dataset),
+            )
+            found.setdefault(subject_id, []).append((hit, entry_id))
     return found
 
 
@@ -309,10 +304,8 @@ def _results(found: Found, ids: list[int]) -> list[CheckResult]:
     ]
 
 
-def log_each(session: Session, found: Found, askers: Sequence[Asker]) -> list[CheckResult]:
-    """Store checks asked one by one (the query log of each, and a ``personal_data.read``
-    each in the audit trail) and answer them with their ids."""
-    ids = _store(session, found, askers)
+def _log_reads(session: Session, found: Found, askers: Sequence[Asker], ids: list[int]) -> None:
+    """A ``personal_data.read`` in the audit trail for each check."""
     audit.record_reads(
         session,
         [
@@ -320,19 +313,27 @@ def log_each(session: Session, found: Found, askers: Sequence[Asker]) -> list[Ch
             for check_id, item, asker in zip(ids, found.asked, askers, strict=True)
         ],
     )
+
+
+def log_each(session: Session, found: Found, askers: Sequence[Asker]) -> list[CheckResult]:
+    """Store checks asked one by one (the query log of each, and a ``personal_data.read``
+    each in the audit trail) and answer them with their ids."""
+    ids = _store(session, found, askers)
+    _log_reads(session, found, askers, ids)
     return _results(found, ids)
 
 
 def log(
     session: Session, principal: Principal, found: Found, purpose: str, ip: str | None
-) -> list[CheckResult]:
-    """Store the checks of one request and answer them with their ids: one code asked is
-    a ``personal_data.read`` in the audit trail, a batch one audit entry naming its range
+) -> list[int]:
+    """Store the checks of one request; their ids in the order asked. One code asked is a
+    ``personal_data.read`` in the audit trail, a batch one audit entry naming its range
     (each check is in ``checks`` with its subject)."""
-    asker = Asker(principal, purpose, ip)
-    if len(found.asked) <= 1:
-        return log_each(session, found, [asker] * len(found.asked))
-    ids = _store(session, found, [asker] * len(found.asked))
+    askers = [Asker(principal, purpose, ip)] * len(found.asked)
+    ids = _store(session, found, askers)
+    if len(ids) <= 1:
+        _log_reads(session, found, askers, ids)
+        return ids
     audit.record(
         session,
         principal,
@@ -343,4 +344,28 @@ def log(
         detail={"count": len(ids), "scenario": found.scenario},
         ip=ip,
     )
-    return _results(found, ids)
+    return ids
+
+
+def batch_json(found: Found, ids: list[int]) -> bytes:
+    """A batch's answer as ``BatchCheckResult`` JSON, written straight from what was found:
+    10,000 result models built, validated and serialised cost a third of a second."""
+    hits = {
+        subject_id: [hit.model_dump(mode="json") for hit, _ in subject_hits]
+        for subject_id, subject_hits in found.hits.items()
+    }
+    results = []
+    for check_id, item in zip(ids, found.asked, strict=True):
+        subject = found.subjects.get(item)
+        results.append(
+            {
+                "check_id": check_id,
+                "code": item.code,
+                "found": subject is not None,
+                "subject_name": subject[1] if subject else None,
+                "scenario": found.scenario,
+                "hits": hits.get(subject[0], []) if subject else [],
+            }
+        )
+    answer = {"scenario": found.scenario, "results": results, "invalid": found.invalid}
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
