@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, Factory, csrf_from, login
@@ -18,8 +21,9 @@ from xinyong.core import migrate
 from xinyong.core.db import Database, create_db_engine
 from xinyong.core.errors import ConfigurationError
 from xinyong.core.meta import DEMO_LOADED, set_meta
-from xinyong.core.security import Role
+from xinyong.core.security import Principal, Role
 from xinyong.core.settings import Settings
+from xinyong.web.access import PUBLIC
 
 
 @pytest.mark.parametrize(("role", "home"), [(Role.REVIEWER, "/console"), (Role.CITIZEN, "/me")])
@@ -225,3 +229,17 @@ def test_logged_in_requests_on_sqlite_never_wait_on_themselves(tmp_path: Path) -
         login(browser, Factory(database).user(Role.REVIEWER))
         for path in ["/healthz", "/console", "/", "/api/v1/me"]:
             assert browser.get(path).status_code == 200, path
+
+
+def test_a_database_held_by_another_writer_answers_503_not_500(app: FastAPI) -> None:
+    """SQLite's one writer held past the busy timeout (a long sweep): retry later."""
+
+    @app.get("/busy-probe")
+    def busy(_: Principal = PUBLIC) -> None:
+        raise OperationalError(
+            "BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked")
+        )
+
+    response = TestClient(app).get("/busy-probe")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"

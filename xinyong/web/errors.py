@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong.core.errors import ErrorBody, ErrorResponse, NotAuthenticated, XinyongError
@@ -26,6 +26,7 @@ HTTP_CODES = {
     415: "unsupported_media_type",
     422: "invalid_input",
     429: "too_many_requests",
+    503: "busy",
 }
 
 
@@ -110,6 +111,19 @@ def install_error_handlers(app: FastAPI) -> None:
         # range): the input is at fault, and the transaction has been rolled back.
         log.warning("value refused by the database on %s: %s", request.url.path, exc.orig)
         return _error_response(request, 400, "bad_request", "请求中有数据库无法保存的值")
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError) -> Response:
+        # SQLite's one writer was held past the busy timeout (a long sweep, say): nothing
+        # was written; the caller may simply retry, so say so rather than fail.
+        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+            return await _unexpected(request, exc)
+        log.warning("database busy on %s %s", request.method, request.url.path)
+        response = _error_response(
+            request, 503, "busy", "数据库正忙（正在进行批量处理），未做任何更改，请稍后重试"
+        )
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
