@@ -8,9 +8,12 @@ from pathlib import Path
 
 import polars as pl
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.factories import Factory, login
 from tests.ingest_data import company_row, person_row, write_csv
+from xinyong.audit.models import AuditEntry
+from xinyong.core.db import Database
 from xinyong.core.security import Role
 
 
@@ -19,7 +22,7 @@ def _csv(tmp_path: Path, *rows: dict[str, object]) -> bytes:
 
 
 def test_a_department_system_uploads_a_file(
-    client: TestClient, factory: Factory, tmp_path: Path
+    client: TestClient, factory: Factory, db: Database, tmp_path: Path
 ) -> None:
     key = factory.api_key(Role.SUBMITTER)
     auth = {"Authorization": f"Bearer {key}"}
@@ -45,6 +48,11 @@ def test_a_department_system_uploads_a_file(
     sheet = pl.read_excel(io.BytesIO(workbook.content), infer_schema_length=0)
     assert sheet.columns[-1] == "错误说明"
     assert sheet.height == 1
+    with db.reading() as session:  # the rows as sent carry personal data: exports logged
+        exports = session.scalars(
+            select(AuditEntry.detail).where(AuditEntry.action == "personal_data.export")
+        ).all()
+    assert len(exports) == 2
 
 
 def test_json_rows_are_a_batch_too(client: TestClient, factory: Factory) -> None:

@@ -138,7 +138,7 @@ def errors(
     """JSON pages (keyset on line), or the whole report as CSV/XLSX to correct and resubmit."""
     service.get_batch(session, batch_id, principal)
     if format != "json":
-        return report.download(app_state(request).database, batch_id, format)
+        return report.download(session, principal, app_state(request).database, batch_id, format)
     rows = session.scalars(
         select(RejectedRow)
         .where(RejectedRow.batch_id == batch_id, RejectedRow.line > after_line)

@@ -133,4 +133,4 @@ def errors_file(
 ) -> Response:
     """The error report as CSV or XLSX."""
     service.get_batch(session, batch_id, principal)
-    return report.download(app_state(request).database, batch_id, fmt)
+    return report.download(session, principal, app_state(request).database, batch_id, fmt)

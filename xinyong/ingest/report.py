@@ -12,7 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response, StreamingResponse
 
+from xinyong.audit import service as audit
 from xinyong.core.db import Database
+from xinyong.core.security import Principal
 from xinyong.ingest.models import RejectedRow
 
 ERROR_COLUMN = "错误说明"
@@ -76,8 +78,23 @@ def error_xlsx(session: Session, batch_id: int) -> bytes:
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def download(database: Database, batch_id: int, fmt: str) -> Response:
-    """The error report as a download: CSV streamed, XLSX in one piece."""
+EXPORTED = "personal_data.export"
+
+
+def download(
+    session: Session, principal: Principal, database: Database, batch_id: int, fmt: str
+) -> Response:
+    """The error report as a download: CSV streamed, XLSX in one piece. The rows as sent
+    carry personal data, so the export is in the audit trail (who, which batch, format)."""
+    audit.record(
+        session,
+        principal,
+        EXPORTED,
+        target_type="batch",
+        target_id=batch_id,
+        purpose="下载错误报告（更正后重新报送）",
+        detail={"format": fmt},
+    )
     name = f"batch-{batch_id}-errors.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "xlsx":
