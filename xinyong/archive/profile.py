@@ -27,6 +27,7 @@ from xinyong.core.security import Principal, Role
 from xinyong.identity.codes import CodeType, clean
 from xinyong.identity.masking import mask_code
 from xinyong.identity.models import Subject, SubjectKind, SubjectRelation
+from xinyong.identity.service import subject_ref as identity_ref
 from xinyong.ingest.models import Record, RecordRevision, RecordStatus
 from xinyong.lists.definitions import get_lists
 from xinyong.lists.service import subject_entries
@@ -59,7 +60,7 @@ def get_subject(session: Session, subject_id: int) -> Subject:
 
 def subject_ref(subject: Subject) -> str:
     """How the query log names a subject."""
-    return f"{subject.code_type.value}:{subject.code}"
+    return identity_ref(subject.code_type, subject.code)
 
 
 def _records(subject_id: int) -> Select[Record, str, bool]:

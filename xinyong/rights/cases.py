@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from xinyong.catalog.loader import Catalog
 from xinyong.core.calendar import WorkingCalendar
-from xinyong.core.errors import Forbidden, InvalidInput, NotFound
+from xinyong.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from xinyong.core.security import Principal, Role
 from xinyong.ingest.models import Record
+from xinyong.rights.models import ObjectionCase, RepairCase, RepairStage, Stage
 
 STAFF = frozenset({Role.PLATFORM_ADMIN, Role.REVIEWER})
 MIN_TEXT = 4
@@ -70,3 +71,16 @@ def require_staff(principal: Principal, what: str) -> None:
     """Only the credit centre's staff handle cases."""
     if principal.role not in STAFF:
         raise Forbidden(f"只有信用中心工作人员可以办理{what}", code="not_staff")
+
+
+def require_stage(
+    case: ObjectionCase | RepairCase, name: str, action: str, *stages: Stage | RepairStage
+) -> None:
+    """A step its stage does not allow is a 409 ``illegal_transition`` naming the stage
+    the case is in and those the step is allowed from (``name``: 异议, 修复申请)."""
+    if case.stage not in stages:
+        raise Conflict(
+            f"{name} {case.id} 处于「{case.stage.label}」阶段，不能{action}",
+            code="illegal_transition",
+            details={"stage": case.stage.value, "allowed_from": [s.value for s in stages]},
+        )

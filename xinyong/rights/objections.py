@@ -31,6 +31,7 @@ from xinyong.rights.cases import (
     CaseContext,
     record_for,
     require_staff,
+    require_stage,
     require_text,
 )
 from xinyong.rights.models import Ground, ObjectionAttachment, ObjectionCase, Outcome, Stage
@@ -103,15 +104,6 @@ def _case(session: Session, case_id: int) -> ObjectionCase:
     return case
 
 
-def _require(case: ObjectionCase, action: str, *stages: Stage) -> None:
-    if case.stage not in stages:
-        raise Conflict(
-            f"异议 {case.id} 处于「{case.stage.label}」阶段，不能{action}",
-            code="illegal_transition",
-            details={"stage": case.stage.value, "allowed_from": [s.value for s in stages]},
-        )
-
-
 def _log(
     session: Session, principal: Principal, case: ObjectionCase, action: str, detail: dict[str, str]
 ) -> None:
@@ -131,7 +123,7 @@ def _staff_step(
     """The case, if the caller is staff and its stage allows ``action``."""
     require_staff(principal, "异议")
     case = _case(session, case_id)
-    _require(case, action, *stages)
+    require_stage(case, "异议", action, *stages)
     return case
 
 
@@ -186,7 +178,7 @@ def answer(
         case.department_code
     ):
         raise Forbidden("只有信息提供单位可以答复核实", code="not_source_department")
-    _require(case, "答复核实", Stage.VERIFYING)
+    require_stage(case, "异议", "答复核实", Stage.VERIFYING)
     _advance(context, case, Stage.ANSWERED, context.deadlines.check)
     case.answered_at, case.answered_by = utcnow(), principal.actor
     case.answer = f"{finding.label}：{require_text(text, '核实说明')}"

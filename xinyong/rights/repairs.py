@@ -31,7 +31,14 @@ from xinyong.ingest.models import Record, RecordStatus
 from xinyong.lists.definitions import get_lists
 from xinyong.lists.service import recompute
 from xinyong.rights.attachments import Upload, listed, one, store_attachments
-from xinyong.rights.cases import STAFF, CaseContext, record_for, require_staff, require_text
+from xinyong.rights.cases import (
+    STAFF,
+    CaseContext,
+    record_for,
+    require_staff,
+    require_stage,
+    require_text,
+)
 from xinyong.rights.models import RepairAttachment, RepairCase, RepairStage
 from xinyong.rights.notices import notify
 from xinyong.rights.schemas import RepairView
@@ -221,15 +228,6 @@ def _case(session: Session, case_id: int) -> RepairCase:
     return case
 
 
-def _pending(case: RepairCase, action: str) -> None:
-    if case.stage is not RepairStage.RECEIVED:
-        raise Conflict(
-            f"修复申请 {case.id} 处于「{case.stage.label}」状态，不能{action}",
-            code="illegal_transition",
-            details={"stage": case.stage.value, "allowed_from": [RepairStage.RECEIVED.value]},
-        )
-
-
 def _decide(
     session: Session, principal: Principal, case: RepairCase, stage: RepairStage, reason: str
 ) -> None:
@@ -244,7 +242,7 @@ def approve(
     """准予修复: the record stops being published, shared and used; its entries exit."""
     require_staff(principal, "信用修复")
     case = _case(session, case_id)
-    _pending(case, "准予修复")
+    require_stage(case, "修复申请", "准予修复", RepairStage.RECEIVED)
     record = session.get(Record, case.record_id)
     assert record is not None
     if record.status not in REPAIRABLE:  # disputed or withdrawn since the application
@@ -275,7 +273,7 @@ def reject(
     """不予修复, with the reason (the subject may apply again with what was missing)."""
     require_staff(principal, "信用修复")
     case = _case(session, case_id)
-    _pending(case, "不予修复")
+    require_stage(case, "修复申请", "不予修复", RepairStage.RECEIVED)
     _decide(session, principal, case, RepairStage.REJECTED, require_text(reason, "不予修复的理由"))
     notify(session, case.subject_id, f"信用修复申请 {case.id} 不予修复：{case.reason}", _link(case))
     return case
@@ -284,7 +282,7 @@ def reject(
 def withdraw(session: Session, principal: Principal, case_id: int) -> RepairCase:
     """The applicant withdraws an application still under review."""
     case = case_for(session, principal, case_id)
-    _pending(case, "撤回")
+    require_stage(case, "修复申请", "撤回", RepairStage.RECEIVED)
     case.stage, case.due_on = RepairStage.WITHDRAWN, None
     case.decided_at, case.decided_by = utcnow(), principal.actor
     _log(session, principal, case, "repair.withdraw")

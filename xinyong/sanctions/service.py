@@ -32,6 +32,7 @@ from xinyong.core.security import Principal
 from xinyong.core.sql import in_json_array
 from xinyong.identity.codes import CodeType, recognise
 from xinyong.identity.models import Subject
+from xinyong.identity.service import subject_ref
 from xinyong.ingest.models import Record, RecordStatus
 from xinyong.lists.definitions import ListsFile
 from xinyong.lists.models import ListEntry
@@ -62,7 +63,7 @@ class Asked:
     @property
     def ref(self) -> str:
         """How the query log names the subject."""
-        return f"{self.code_type.value}:{self.code}"
+        return subject_ref(self.code_type, self.code)
 
 
 def parse_code(value: str) -> Asked | None:
