@@ -1,9 +1,10 @@
 """The app as it serves checks, plus a bare endpoint for the baseline: ``python -m
-bench.check_server URL PORT`` (a separate process, so the load generator does not share
-its interpreter)."""
+bench.check_server URL PORT [WORKERS]`` (a separate process, so the load generator does not
+share its interpreter)."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import uvicorn
@@ -14,6 +15,7 @@ from xinyong.app import create_app
 from xinyong.core.settings import Settings
 
 SECRET = "bench-check-secret-0123456789-abcdefghijklmn"
+URL_VARIABLE = "XINYONG_BENCH_CHECK_URL"  # how the workers learn the database
 
 
 class Bare(BaseModel):
@@ -24,9 +26,10 @@ class Bare(BaseModel):
     purpose: str
 
 
-def app(url: str) -> FastAPI:
+def app() -> FastAPI:
     """The real app, with one more route that parses the body and answers at once."""
-    application = create_app(Settings(database_url=url, secret_key=SECRET, sweep_hours=0))
+    settings = Settings(database_url=os.environ[URL_VARIABLE], secret_key=SECRET, sweep_hours=0)
+    application = create_app(settings)
 
     @application.post("/bench/bare")
     def bare(body: Bare) -> dict[str, object]:
@@ -38,4 +41,12 @@ def app(url: str) -> FastAPI:
 
 
 if __name__ == "__main__":
-    uvicorn.run(app(sys.argv[1]), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+    os.environ[URL_VARIABLE] = sys.argv[1]
+    uvicorn.run(
+        "bench.check_server:app",
+        factory=True,
+        host="127.0.0.1",
+        port=int(sys.argv[2]),
+        workers=int(sys.argv[3]) if len(sys.argv) > 3 else 1,
+        log_level="warning",
+    )

@@ -38,6 +38,7 @@ from xinyong.lists.service import recompute
 
 DURATION = os.environ.get("XINYONG_BENCH_CHECK_SECONDS", "15")
 CONNECTIONS = 8
+WORKERS = int(os.environ.get("XINYONG_BENCH_CHECK_WORKERS", "1"))
 SAMPLE = 2000
 BATCH = 10_000
 WRK_SCRIPT = """
@@ -147,7 +148,9 @@ def _wrk(url: str, script: Path) -> tuple[float, float]:
 
 
 def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen([sys.executable, "-m", "bench.check_server", url, str(port)])
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.check_server", url, str(port), str(WORKERS)]
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

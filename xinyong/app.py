@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -43,23 +42,14 @@ from xinyong.portal import records as portal_records
 from xinyong.portal import repairs as portal_repairs
 from xinyong.portal import reports as portal_reports
 from xinyong.portal import views as portal_views
-from xinyong.web.access import CSRF_COOKIE, PUBLIC, csrf_seed
+from xinyong.web.access import PUBLIC
 from xinyong.web.deps import DbSession
-from xinyong.web.errors import install_error_handlers, refuse_nul
+from xinyong.web.errors import install_error_handlers
+from xinyong.web.guards import BrowserGuards
 from xinyong.web.state import AppState
 from xinyong.web.templating import STATIC_DIR
 
 log = logging.getLogger("xinyong")
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
-}
 
 
 class Health(BaseModel):
@@ -189,22 +179,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             catalog_version=catalog.version,
         )
 
-    @app.middleware("http")
-    async def browser_guards(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """Security headers on every response; a CSRF seed cookie for every browser."""
-        response = refuse_nul(request) or await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if CSRF_COOKIE not in request.cookies:
-            response.set_cookie(
-                CSRF_COOKIE,
-                csrf_seed(request),
-                httponly=True,
-                samesite="lax",
-                secure=settings.cookie_secure,
-            )
-        return response
-
+    app.add_middleware(BrowserGuards, secure_cookie=settings.cookie_secure)
     return app

@@ -8,11 +8,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from xinyong.audit.models import AuditEntry, AuditHead
-from xinyong.core.db import utcnow
+from xinyong.core.db import table_of, utcnow
 from xinyong.core.security import Principal
 
 GENESIS_HASH = "0" * 64
@@ -24,31 +24,35 @@ READ_PERSONAL_DATA = "personal_data.read"
 CHAIN_TIP = "xinyong.audit.chain_tip"
 
 
-def _canonical(entry: AuditEntry) -> str:
+HASHED = (
+    "seq",
+    "actor",
+    "role",
+    "department_code",
+    "action",
+    "target_type",
+    "target_id",
+    "subject_ref",
+    "purpose",
+    "detail",
+    "ip",
+)
+
+
+def _canonical(values: Mapping[str, Any]) -> str:
     """The exact text an entry's hash covers."""
-    return json.dumps(
-        {
-            "seq": entry.seq,
-            "at": entry.at.isoformat(timespec="microseconds"),
-            "actor": entry.actor,
-            "role": entry.role,
-            "department_code": entry.department_code,
-            "action": entry.action,
-            "target_type": entry.target_type,
-            "target_id": entry.target_id,
-            "subject_ref": entry.subject_ref,
-            "purpose": entry.purpose,
-            "detail": entry.detail,
-            "ip": entry.ip,
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-    )
+    covered = {name: values[name] for name in HASHED}
+    covered["at"] = values["at"].isoformat(timespec="microseconds")
+    return json.dumps(covered, ensure_ascii=False, sort_keys=True)
+
+
+def _hash(prev_hash: str, values: Mapping[str, Any]) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{_canonical(values)}".encode()).hexdigest()
 
 
 def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
     """SHA-256 over the previous hash and the entry's canonical content."""
-    return hashlib.sha256(f"{prev_hash}\n{_canonical(entry)}".encode()).hexdigest()
+    return _hash(prev_hash, {name: getattr(entry, name) for name in (*HASHED, "at")})
 
 
 @dataclass
@@ -56,7 +60,9 @@ class _ChainTip:
     """The head as this transaction sees it, after taking the chain lock once."""
 
     transaction: object
-    head: AuditHead | None
+    seq: int
+    hash: str
+    stored: bool  # whether the head row exists yet
 
 
 def _chain_tip(session: Session) -> _ChainTip:
@@ -68,43 +74,52 @@ def _chain_tip(session: Session) -> _ChainTip:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
     # On SQLite the write transaction (BEGIN IMMEDIATE) already excludes other appenders.
-    tip = _ChainTip(transaction, session.get(AuditHead, HEAD_ID, populate_existing=True))
+    head = session.connection().execute(HEAD).first()
+    if head is None:
+        tip = _ChainTip(transaction, 0, GENESIS_HASH, stored=False)
+    else:
+        tip = _ChainTip(transaction, head.seq, head.hash, stored=True)
     session.info[CHAIN_TIP] = tip
     return tip
 
 
+HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)
+HEAD_TABLE = table_of(AuditHead)
+MOVE_HEAD = update(HEAD_TABLE).where(HEAD_TABLE.c.id == HEAD_ID)
+
+
 def _entry(
     principal: Principal, action: str, seq: int, prev_hash: str, **fields: Any
-) -> AuditEntry:
-    """The next entry of the chain, hashed."""
+) -> dict[str, Any]:
+    """The next entry of the chain, hashed: its column values."""
     detail = fields.pop("detail", None)
     target_id = fields.pop("target_id", None)
-    entry = AuditEntry(
-        seq=seq,
-        at=utcnow(),
-        actor=principal.actor,
-        role=principal.role.value if principal.role else None,
-        department_code=principal.department_code,
-        action=action,
-        target_id=None if target_id is None else str(target_id),
-        detail=json.dumps(dict(detail or {}), ensure_ascii=False, sort_keys=True, default=str),
-        prev_hash=prev_hash,
+    values = {
+        "seq": seq,
+        "at": utcnow(),
+        "actor": principal.actor,
+        "role": principal.role.value if principal.role else None,
+        "department_code": principal.department_code,
+        "action": action,
+        "target_type": None,
+        "subject_ref": None,
+        "purpose": None,
+        "ip": None,
         **fields,
-    )
-    entry.hash = entry_hash(prev_hash, entry)
-    return entry
+        "target_id": None if target_id is None else str(target_id),
+        "detail": json.dumps(dict(detail or {}), ensure_ascii=False, sort_keys=True, default=str),
+        "prev_hash": prev_hash,
+    }
+    values["hash"] = _hash(prev_hash, values)
+    return values
 
 
-def _move_head(session: Session, tip: _ChainTip, entry: AuditEntry) -> None:
-    if tip.head is None:
-        tip.head = AuditHead(id=HEAD_ID, seq=entry.seq, hash=entry.hash)
-        session.add(tip.head)
-    else:
-        tip.head.seq, tip.head.hash = entry.seq, entry.hash
-
-
-def _tip_values(tip: _ChainTip) -> tuple[int, str]:
-    return (tip.head.seq, tip.head.hash) if tip.head else (0, GENESIS_HASH)
+def _move_head(session: Session, tip: _ChainTip, seq: int, hash_: str) -> None:
+    """Point the head at the newest entry (Core statements: no ORM flush on the hot path)."""
+    statement = MOVE_HEAD if tip.stored else insert(HEAD_TABLE).values(id=HEAD_ID)
+    session.connection().execute(statement, {"seq": seq, "hash": hash_})
+    tip.stored = True
+    tip.seq, tip.hash = seq, hash_
 
 
 def record(
@@ -121,12 +136,11 @@ def record(
 ) -> AuditEntry:
     """Append one entry, in the caller's transaction (it commits or vanishes with the change)."""
     tip = _chain_tip(session)
-    prev_seq, prev_hash = _tip_values(tip)
-    entry = _entry(
+    values = _entry(
         principal,
         action,
-        prev_seq + 1,
-        prev_hash,
+        tip.seq + 1,
+        tip.hash,
         target_type=target_type,
         target_id=target_id,
         subject_ref=subject_ref,
@@ -134,8 +148,9 @@ def record(
         detail=detail,
         ip=ip,
     )
+    entry = AuditEntry(**values)
     session.add(entry)
-    _move_head(session, tip, entry)
+    _move_head(session, tip, entry.seq, entry.hash)
     return entry
 
 
@@ -157,7 +172,7 @@ def record_reads(session: Session, reads: Sequence[Read]) -> None:
     if not reads:
         return
     tip = _chain_tip(session)
-    seq, prev_hash = _tip_values(tip)
+    seq, prev_hash = tip.seq, tip.hash
     entries = []
     for read in reads:
         seq += 1
@@ -172,10 +187,10 @@ def record_reads(session: Session, reads: Sequence[Read]) -> None:
             purpose=read.purpose,
             ip=read.ip,
         )
-        entries.append({c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns})
-        prev_hash = entry.hash
-    session.execute(insert(AuditEntry), entries)
-    _move_head(session, tip, entry)
+        entries.append(entry)
+        prev_hash = entry["hash"]
+    session.connection().execute(insert(table_of(AuditEntry)), entries)
+    _move_head(session, tip, seq, prev_hash)
 
 
 def record_read(

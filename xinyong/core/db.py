@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -27,6 +27,7 @@ from sqlalchemy import (
     MetaData,
     Row,
     Select,
+    Table,
     create_engine,
     event,
     text,
@@ -106,6 +107,12 @@ def str_enum(cls: type[StrEnum]) -> Enum:
         length=32,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's Core table: statements on it skip the ORM's bulk-persistence
+    machinery, a third of a millisecond a statement on the check's hot path."""
+    return cast(Table, model.__table__)
 
 
 def utcnow() -> datetime:

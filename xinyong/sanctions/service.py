@@ -26,7 +26,7 @@ from xinyong.accounts import tokens
 from xinyong.archive.visibility import within_period
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
-from xinyong.core.db import utcnow
+from xinyong.core.db import table_of, utcnow
 from xinyong.core.errors import InvalidInput, NotFound
 from xinyong.core.security import Principal
 from xinyong.core.sql import in_json_array
@@ -272,7 +272,7 @@ def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]
         for hit, entry_id in found.hits_of(item)
     ]
     if hit_rows:
-        connection.execute(insert(CheckHit), hit_rows)
+        connection.execute(insert(table_of(CheckHit)), hit_rows)
     for principal in {asker.principal for asker in askers}:
         tokens.note_api_key_use(session, principal)
     return ids
@@ -287,7 +287,8 @@ def _insert_checks(connection: Connection, rows: list[dict[str, Any]]) -> list[i
     # lock, so the next ids are ours to give, and the rows go in as multi-row inserts.
     start = int(connection.execute(select(func.max(Check.id))).scalar() or 0) + 1
     ids = list(range(start, start + len(rows)))
-    connection.execute(insert(Check), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+    rows = [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
+    connection.execute(insert(table_of(Check)), rows)
     return ids
 
 
