@@ -38,17 +38,17 @@ def run_sweep(
     """Recompute clocks (if asked), then sweep; print what changed by dataset."""
     day = _day(today)
     catalog = get_catalog(catalog_dir)
-    with database.writing() as session:
-        if recompute:
+    if recompute:
+        with database.writing() as session:
             datasets = session.scalar(select(func.count(distinct(Record.dataset_code))))
             with Progress(console=out, transient=True) as progress:
                 task = progress.add_task("重新计算公示期限", total=datasets)
                 moved = recompute_all(session, principal, catalog, lambda _: progress.advance(task))
-            out.print(
-                f"公示期限已按策略 {catalog.policies.version} 重新计算："
-                f"{sum(moved.values()):,} 条记录的截止日变化"
-            )
-        result, lists = sweep_with_lists(session, principal, catalog, day)
+        out.print(
+            f"公示期限已按策略 {catalog.policies.version} 重新计算："
+            f"{sum(moved.values()):,} 条记录的截止日变化"
+        )
+    result, lists = sweep_with_lists(database, principal, catalog, day)
     table = Table(title=f"到期清理 {day.isoformat()}")
     table.add_column("信息类")
     table.add_column("标记到期", justify="right")

@@ -75,16 +75,24 @@ def sweep(session: Session, principal: Principal, today: date) -> SweepResult:
 
 
 def sweep_with_lists(
-    session: Session, principal: Principal, catalog: Catalog, today: date
+    database: Database, principal: Principal, catalog: Catalog, today: date
 ) -> tuple[SweepResult, RecomputeResult]:
     """The sweep, then the lists that follow records (entries end as records run out),
-    then fresh planner statistics for the day's queries."""
+    then fresh planner statistics for the day's queries.
+
+    Each step is its own transaction: on SQLite the write lock is held for one step, never
+    the whole run (on the five-million-record city, the start-up sweep held it for the best
+    part of a minute and checks waited behind it). Nothing depends on the steps committing
+    together: a check or a page already ignores a record past its period, expired or not."""
     from xinyong.lists.definitions import get_lists  # lists build on the archive
     from xinyong.lists.service import recompute
 
-    result = sweep(session, principal, today)
-    lists = recompute(session, catalog, get_lists(catalog), today)
-    refresh_statistics(session)
+    with database.writing() as session:
+        result = sweep(session, principal, today)
+    with database.writing() as session:
+        lists = recompute(session, catalog, get_lists(catalog), today)
+    with database.writing() as session:
+        refresh_statistics(session)
     return result, lists
 
 
@@ -94,8 +102,7 @@ async def sweep_periodically(database: Database, catalog: Catalog, hours: float)
     themselves, so nothing leaks meanwhile)."""
 
     def once() -> None:
-        with database.writing() as session:
-            result, lists = sweep_with_lists(session, SWEEPER, catalog, date.today())
+        result, lists = sweep_with_lists(database, SWEEPER, catalog, date.today())
         log.info("sweep: %d records expired, %d list changes", result.total, lists.total)
 
     while True:
