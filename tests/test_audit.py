@@ -112,3 +112,17 @@ def test_reads_logged_many_at_once_extend_the_same_chain(db: Database) -> None:
     report = _verify(db)
     assert report.ok, report.problems
     assert report.checked == 8
+
+
+def test_a_savepoint_rolled_back_takes_its_entries_with_it(db: Database) -> None:
+    # The group writer retries a failed group item by item, each in a savepoint: an item
+    # that fails must not leave the chain pointing at entries that were never kept.
+    with db.writing() as session:
+        audit.record(session, ADMIN, "test.kept")
+        nested = session.begin_nested()
+        audit.record_reads(session, [audit.Read(ADMIN, "ric:x", "test", "thing", 1, None)] * 2)
+        nested.rollback()
+        audit.record(session, ADMIN, "test.kept")
+    report = _verify(db)
+    assert report.ok, report.problems
+    assert report.checked == 2

@@ -21,9 +21,12 @@ HEAD_ID = 1
 CHAIN_LOCK_KEY = 0x78696E79  # "xiny"
 
 READ_PERSONAL_DATA = "personal_data.read"
-CHAIN_TIP = "xinyong.audit.chain_tip"
+CHAIN_LOCKED = "xinyong.audit.chain_locked"  # in a session's info: the transaction that holds it
 
-
+HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)
+HEAD_TABLE = table_of(AuditHead)
+MOVE_HEAD = update(HEAD_TABLE).where(HEAD_TABLE.c.id == HEAD_ID)
+# What an entry's hash covers, with ``at`` (as ISO text); not ``prev_hash``, which is chained.
 HASHED = (
     "seq",
     "actor",
@@ -57,35 +60,26 @@ def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
 
 @dataclass
 class _ChainTip:
-    """The head as this transaction sees it, after taking the chain lock once."""
+    """The head as this transaction sees it."""
 
-    transaction: object
     seq: int
     hash: str
     stored: bool  # whether the head row exists yet
 
 
 def _chain_tip(session: Session) -> _ChainTip:
-    """Lock the chain once per transaction and keep its tip in the session."""
+    """Lock the chain (once per transaction) and read its head. Read every time, not kept:
+    a savepoint rolled back since (the group writer's retry) took its entries with it."""
     transaction = session.get_transaction()
-    tip: _ChainTip | None = session.info.get(CHAIN_TIP)
-    if tip is not None and tip.transaction is transaction:
-        return tip
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
-    # On SQLite the write transaction (BEGIN IMMEDIATE) already excludes other appenders.
+    if session.info.get(CHAIN_LOCKED) is not transaction:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+        # On SQLite the write transaction (BEGIN IMMEDIATE) already excludes other appenders.
+        session.info[CHAIN_LOCKED] = transaction
     head = session.connection().execute(HEAD).first()
     if head is None:
-        tip = _ChainTip(transaction, 0, GENESIS_HASH, stored=False)
-    else:
-        tip = _ChainTip(transaction, head.seq, head.hash, stored=True)
-    session.info[CHAIN_TIP] = tip
-    return tip
-
-
-HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)
-HEAD_TABLE = table_of(AuditHead)
-MOVE_HEAD = update(HEAD_TABLE).where(HEAD_TABLE.c.id == HEAD_ID)
+        return _ChainTip(0, GENESIS_HASH, stored=False)
+    return _ChainTip(head.seq, head.hash, stored=True)
 
 
 def _entry(
@@ -118,8 +112,6 @@ def _move_head(session: Session, tip: _ChainTip, seq: int, hash_: str) -> None:
     """Point the head at the newest entry (Core statements: no ORM flush on the hot path)."""
     statement = MOVE_HEAD if tip.stored else insert(HEAD_TABLE).values(id=HEAD_ID)
     session.connection().execute(statement, {"seq": seq, "hash": hash_})
-    tip.stored = True
-    tip.seq, tip.hash = seq, hash_
 
 
 def record(
