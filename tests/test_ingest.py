@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from xinyong.core.db import Database
 from xinyong.core.errors import Forbidden, NotFound
 from xinyong.core.security import Principal, Role
 from xinyong.identity.models import Subject, SubjectRelation
+from xinyong.ingest import bulkload, service
 from xinyong.ingest.columns import MissingColumns
 from xinyong.ingest.models import Batch, BatchStatus, Channel, Record, RecordRevision, RejectedRow
 from xinyong.ingest.provenance import original_row
@@ -375,6 +378,66 @@ def test_a_failure_mid_batch_leaves_nothing_behind(
         failed = session.scalars(select(Batch)).one()
         assert failed.status is BatchStatus.FAILED
         assert "未写入任何数据" in (failed.error or "")
+
+
+def _indexes(db: Database) -> list[tuple[str, str]]:
+    with db.connect() as connection:
+        return bulkload.secondary_indexes(connection)
+
+
+@pytest.fixture
+def bulk_loads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Every batch counts as large; records whether each took the bulk-load path."""
+    monkeypatch.setattr(bulkload, "BULK_MIN_ROWS", 1)
+    taken: list[bool] = []
+
+    @contextmanager
+    def spy(connection: Any, expected: int | None) -> Iterator[bool]:
+        with bulkload.bulk_load(connection, expected) as took:
+            taken.append(took)
+            yield took
+
+    monkeypatch.setattr(service, "bulk_load", spy)
+    return taken
+
+
+def test_a_large_first_load_rebuilds_the_indexes_it_dropped(
+    db: Database, department: str, tmp_path: Path, bulk_loads: list[bool]
+) -> None:
+    sqlite = db.engine.dialect.name == "sqlite"
+    before = _indexes(db) if sqlite else []
+    rows = [company_row(n) for n in range(1, 6)]
+    batch = submit(db, write_csv(tmp_path / "p.csv", rows), department, chunk_rows=2)
+    assert batch.rows_new == 5
+    assert bulk_loads == [sqlite]  # PostgreSQL never drops an index readers wait on
+    if sqlite:
+        assert _indexes(db) == before
+        assert len(before) == 4
+        with db.connect() as connection:  # the table now holds more than a small batch
+            assert bulkload.worth_it(connection, 5)
+            assert not bulkload.worth_it(connection, 4)
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).where(Record.batch_id == batch.id)) == 5
+
+
+def test_a_failed_bulk_load_keeps_the_indexes(
+    db: Database,
+    department: str,
+    tmp_path: Path,
+    bulk_loads: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = _indexes(db) if db.engine.dialect.name == "sqlite" else []
+
+    def failing(self: ChunkStore, accepted: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ChunkStore, "store", failing)
+    with pytest.raises(RuntimeError):
+        submit(db, write_csv(tmp_path / "p.csv", [company_row(1)]), department)
+    assert count(db, Record) == 0
+    if before:
+        assert _indexes(db) == before
 
 
 def test_only_listed_source_departments_may_submit(

@@ -41,6 +41,7 @@ class Source:
     sha256: str
     size: int
     sheet: str | None = None
+    lines: int | None = None  # line breaks in a text file: an upper bound of its rows
 
 
 def file_format(name: str, declared: str | None = None) -> str:
@@ -55,16 +56,18 @@ def file_format(name: str, declared: str | None = None) -> str:
     return found
 
 
-def _hash_and_sniff(path: Path) -> tuple[str, int, str]:
-    """SHA-256, size, and the text encoding (utf-8, utf-8-sig or gb18030), in one pass."""
+def _hash_and_sniff(path: Path) -> tuple[str, int, str, int]:
+    """SHA-256, size, text encoding (utf-8, utf-8-sig or gb18030) and line breaks, in one
+    pass."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    size, utf8 = 0, True
+    size, lines, utf8 = 0, 0, True
     with path.open("rb") as handle:
         first = True
         while block := handle.read(READ_BLOCK):
             digest.update(block)
             size += len(block)
+            lines += block.count(b"\n")
             if first and block.startswith(codecs.BOM_UTF8):
                 block = block[len(codecs.BOM_UTF8) :]
                 bom = True
@@ -84,7 +87,7 @@ def _hash_and_sniff(path: Path) -> tuple[str, int, str]:
     if size == 0:
         raise UnreadableFile("文件为空")
     encoding = ("utf-8-sig" if bom else "utf-8") if utf8 else "gb18030"
-    return digest.hexdigest(), size, encoding
+    return digest.hexdigest(), size, encoding, lines
 
 
 def _transcode(path: Path, encoding: str, target: Path) -> None:
@@ -124,12 +127,12 @@ def open_source(
     if kind == "xlsx":
         sha, size = _digest(path)
         return Source(path, name, kind, None, sha, size, sheet)
-    sha, size, encoding = _hash_and_sniff(path)
+    sha, size, encoding, lines = _hash_and_sniff(path)
     readable = path
     if encoding != "utf-8":
         readable = workdir / f"utf8.{kind}"
         _transcode(path, encoding, readable)
-    return Source(readable, name, kind, ENCODING_LABELS[encoding], sha, size)
+    return Source(readable, name, kind, ENCODING_LABELS[encoding], sha, size, lines=lines)
 
 
 def headers(source: Source) -> list[str]:

@@ -22,6 +22,7 @@ from xinyong.core.db import Database, utcnow
 from xinyong.core.errors import Forbidden, InvalidInput, NotFound, XinyongError
 from xinyong.core.prefetch import prefetch
 from xinyong.core.security import Principal, Role
+from xinyong.ingest.bulkload import bulk_load
 from xinyong.ingest.columns import map_columns
 from xinyong.ingest.models import Batch, BatchStatus, Channel
 from xinyong.ingest.readers import chunks, headers, open_source
@@ -190,12 +191,13 @@ def ingest(
                 totals, read = ChunkCounts(), 0
                 # The next chunk is read and validated while this one is stored.
                 checked = ((c.height, validator.check(c)) for c in chunks(source, chunk_rows))
-                for height, result in prefetch(checked):
-                    totals.rejected += store.quarantine(result.rejected)
-                    totals.add(store.store(result.accepted))
-                    read += height
-                    if progress:
-                        progress(read)
+                with bulk_load(session.connection(), source.lines):
+                    for height, result in prefetch(checked):
+                        totals.rejected += store.quarantine(result.rejected)
+                        totals.add(store.store(result.accepted))
+                        read += height
+                        if progress:
+                            progress(read)
                 store.close()
                 accepted = totals.new + totals.revised + totals.unchanged + totals.withdrawn
                 if accepted + totals.rejected != read:

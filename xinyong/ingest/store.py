@@ -367,15 +367,19 @@ class ChunkStore:
             ],
             how="diagonal",
         ).drop("action")
+        # The chunk's share of what the batch knows: joins against all of it (up to
+        # MAX_KNOWN_SUBJECTS) hashed the whole of it again for every chunk (5 s per million).
+        codes = named.get_column("code").drop_nulls().unique()
+        ids = self.known_subjects.filter(pl.col("code").is_in(codes))
         unknown = (
             named.filter(pl.col("code").is_not_null() & pl.col("code_type").is_not_null())
-            .join(self.known_subjects, on=["code_type", "code"], how="anti")
+            .join(ids, on=["code_type", "code"], how="anti")
             .group_by("code_type", "code", maintain_order=True)
             .agg(pl.all().min())
         )
         if not unknown.is_empty():
             self._create_subjects(unknown)
-        ids = self.known_subjects
+            ids = self.known_subjects.filter(pl.col("code").is_in(codes))
         reps = ids.filter(pl.col("code_type") == "ric").select(
             pl.col("code").alias("rep_code"), pl.col("subject_id").alias("rep_id")
         )
