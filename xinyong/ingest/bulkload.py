@@ -19,6 +19,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, text
 
+from xinyong.core.db import refresh_statistics
+
 TABLE = "records"
 # Below this a batch's index updates cost less than rebuilding even a small table's indexes.
 BULK_MIN_ROWS = 100_000
@@ -60,5 +62,4 @@ def bulk_load(connection: Connection, expected_rows: int | None) -> Iterator[boo
     for _, ddl in indexes:
         connection.execute(text(ddl))
     # Dropping an index drops its planner statistics; sample them again (milliseconds).
-    connection.execute(text("PRAGMA analysis_limit=1000"))
-    connection.execute(text("ANALYZE records"))
+    refresh_statistics(connection, TABLE)
