@@ -3,20 +3,27 @@ through one query layer — live records of public datasets, no minors, IDs mask
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
-from tests.factories import Factory, login, make_ric
+from tests.factories import ADMIN, Factory, login, make_ric
+from tests.ingest_data import company_row, write_csv
 from tests.public_city import COMPANY, NUMBER, full_id_numbers, make_city, rules
+from tests.test_ingest import TODAY, submit
 from xinyong.api.public import publication
 from xinyong.archive.public import PublicQuery, search
+from xinyong.archive.search import SEARCH_TABLE, period_cover, query_terms, scope_terms
+from xinyong.archive.service import sweep_with_lists
+from xinyong.catalog.loader import get_catalog
 from xinyong.core.db import Database
 from xinyong.core.security import Role
 from xinyong.identity.models import Subject
+from xinyong.ingest.models import Batch
 
 
 @pytest.fixture
@@ -78,6 +85,78 @@ def test_filters_and_paging(client: TestClient, city: str) -> None:
     assert len(second["items"]) == 1
     assert set(names(first)).isdisjoint(names(second))
     assert client.get("/api/v1/public/records", params={"size": 500}).status_code == 422
+
+
+def test_words_within_a_departments_dates(
+    client: TestClient, city: str, db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    other = factory.department().code  # the same name, decided by another department
+    rows = [company_row(6, 行政相对人名称="青山建材二厂", 处罚决定日期="2026-03-01", 公示截止期="")]
+    submit(db, write_csv(tmp_path / "other.csv", rows), other)
+    spans = [
+        {"date_from": "2025-12-15", "date_to": "2026-03-01"},  # across a new year, to the day
+        {"date_from": "2026-03-01"},  # open ends: the department's first or last decision
+        {"date_to": "2026-03-01"},
+        {"date_from": "2025-01-01", "date_to": "2026-12-31"},  # whole years
+    ]
+    for span in spans:
+        found = client.get(
+            "/api/v1/public/records", params={"q": "建材", "department": city, **span}
+        )
+        assert names(found.json()) == ["青山建材厂"], span
+        theirs = client.get(
+            "/api/v1/public/records", params={"q": "建材", "department": other, **span}
+        )
+        assert names(theirs.json()) == ["青山建材二厂"], span
+    misses = [
+        {"date_from": "2026-03-02", "date_to": "2026-05-31"},  # the same month, later days
+        {"date_from": "2026-04-01", "date_to": "2026-03-01"},  # an empty range
+        {"date_to": "2025-12-31"},
+    ]
+    for span in misses:
+        found = client.get(
+            "/api/v1/public/records", params={"q": "建材", "department": city, **span}
+        )
+        assert found.json()["total"] == 0, span
+    nobody = {"q": "建材", "department": "NOPE", "date_to": "2026-03-01"}
+    assert client.get("/api/v1/public/records", params=nobody).json()["total"] == 0
+
+
+def test_a_period_is_covered_by_whole_years_and_the_months_at_its_ends() -> None:
+    assert period_cover(date(2021, 7, 26), date(2021, 10, 24)) == [
+        "202107",
+        "202108",
+        "202109",
+        "202110",
+    ]
+    assert period_cover(date(2019, 11, 3), date(2022, 2, 1)) == [
+        "201911",
+        "201912",
+        "2020",
+        "2021",
+        "202201",
+        "202202",
+    ]
+    assert period_cover(date(2020, 1, 1), date(2021, 12, 31)) == ["2020", "2021"]
+    assert period_cover(date(2021, 2, 1), date(2021, 1, 31)) == []
+    keys = scope_terms("scjg-1", date(2021, 12, 1), date(2022, 12, 5))
+    assert keys == ["@202112@SCJG1", "@2022@SCJG1"]
+    assert query_terms("@2021@SCJG") == ["20", "02", "21", "1S", "SC", "CJ", "JG"]  # no key
+
+
+def test_the_sweep_indexes_what_the_index_lacks(
+    client: TestClient, city: str, db: Database
+) -> None:
+    with db.writing() as session:  # as revision 0014 leaves a database: nothing indexed
+        session.execute(update(Batch).values(indexed_at=None))
+        session.execute(text(f"DELETE FROM {SEARCH_TABLE}"))
+    assert client.get("/api/v1/public/records", params={"q": "建材"}).json()["total"] == 0
+    result, _ = sweep_with_lists(db, ADMIN, get_catalog(), TODAY)
+    assert result.indexed >= 3
+    assert names(client.get("/api/v1/public/records", params={"q": "建材"}).json()) == [
+        "青山建材厂"
+    ]
+    assert sweep_with_lists(db, ADMIN, get_catalog(), TODAY)[0].indexed == 0
 
 
 def test_a_person_is_masked_and_a_minor_never_appears(client: TestClient, city: str) -> None:

@@ -56,6 +56,8 @@ def run_sweep(
         table.add_row(code, f"{count:,}")
     table.add_row("合计", f"{result.total:,}")
     out.print(table)
+    if result.indexed:
+        out.print(f"检索索引：补建 {result.indexed:,} 条记录")
     out.print(
         f"名单：新列入 {sum(lists.entered.values()) + sum(lists.reached.values()):,}，"
         f"移出 {sum(lists.exited.values()):,}"

@@ -31,6 +31,7 @@ from xinyong.archive.search import (
     matching_ids,
     public_datasets,
     query_terms,
+    scope_terms,
 )
 from xinyong.archive.visibility import live
 from xinyong.catalog.definitions import Polarity
@@ -48,6 +49,7 @@ ADULT_YEARS = 18
 MAX_COUNT = 1_000
 PAGE_SIZE = 20
 Visible = Select[Record, Subject, str]
+Period = tuple[date, date]  # first and last day, both included
 
 
 @dataclass(frozen=True)
@@ -147,12 +149,16 @@ def _filters(query: PublicQuery, *, indexed: bool) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _filtered(statement: Visible, query: PublicQuery, dialect: str) -> Visible | None:
+def _filtered(
+    statement: Visible, query: PublicQuery, dialect: str, period: Period | None
+) -> Visible | None:
     """The query's filters and words applied; None when the words can match nothing.
 
     Without words, a department's records come from their index newest decision first (a
     department's quarter is thousands of rows: read in index order, the page is its first
-    twenty and the count stops at the cap, where sorting them by id read them all)."""
+    twenty and the count stops at the cap, where sorting them by id read them all). With
+    words, the department's records of the ``period`` it searches are the full-text
+    matches that also carry one of the period's scope keys (archive.search)."""
     words = (query.q or "").strip()
     by_department = _by_department(query)
     statement = statement.where(*_filters(query, indexed=by_department or not words))
@@ -165,11 +171,12 @@ def _filtered(statement: Visible, query: PublicQuery, dialect: str) -> Visible |
             Record.id.desc()
         )
     terms = query_terms(words)
-    if not terms:
+    scope = scope_terms(query.department or "", *period) if by_department and period else None
+    if not terms or scope == [] or (by_department and period is None):
         return None
     found = (
         text(matching_ids(dialect))
-        .bindparams(match=match_expression(dialect, terms))
+        .bindparams(match=match_expression(dialect, terms, scope))
         .columns(column("record_id", BigInteger))
         .subquery("found")
     )  # joined, not IN: SQLite then reads the matches newest first and stops at the page
@@ -177,6 +184,18 @@ def _filtered(statement: Visible, query: PublicQuery, dialect: str) -> Visible |
         matched = select(found.c.record_id)
         return statement.where(Record.id.in_(matched)).order_by(*newest_decided)
     return statement.join(found, found.c.record_id == Record.id).order_by(found.c.record_id.desc())
+
+
+def _department_period(session: Session, query: PublicQuery) -> Period | None:
+    """The decision dates a department's search covers: the query's, an open end closed at
+    the department's first or last decision; None when the department has none."""
+    first, last = query.date_from, query.date_to
+    department = Record.department_code == (query.department or "").upper()
+    if first is None:
+        first = session.scalar(select(func.min(Record.decision_date)).where(department))
+    if last is None:
+        last = session.scalar(select(func.max(Record.decision_date)).where(department))
+    return (first, last) if first and last else None
 
 
 def _by_department(query: PublicQuery) -> bool:
@@ -216,7 +235,9 @@ def search(session: Session, rules: Publication, query: PublicQuery) -> PublicPa
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         session.execute(text("SET LOCAL jit = off"))
-    statement = _filtered(_base(rules, opaque=dialect == "sqlite"), query, dialect)
+    words = bool((query.q or "").strip())
+    period = _department_period(session, query) if words and _by_department(query) else None
+    statement = _filtered(_base(rules, opaque=dialect == "sqlite"), query, dialect, period)
     if statement is None:
         return PublicPage(items=[], total=0, total_capped=False, page=query.page, size=query.size)
     offset = (query.page - 1) * query.size

@@ -13,6 +13,7 @@ import polars as pl
 from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.orm import Session
 
+from xinyong.archive import search
 from xinyong.archive.clocks import display_until, from_json
 from xinyong.archive.visibility import past_period
 from xinyong.audit import service as audit
@@ -41,6 +42,7 @@ class SweepResult:
 
     today: date
     expired: dict[str, int] = field(default_factory=dict)  # by dataset
+    indexed: int = 0  # records the search index had left behind (archive.search.refresh)
 
     @property
     def total(self) -> int:
@@ -78,7 +80,8 @@ def sweep_with_lists(
     database: Database, principal: Principal, catalog: Catalog, today: date
 ) -> tuple[SweepResult, RecomputeResult]:
     """The sweep, then the lists that follow records (entries end as records run out),
-    then fresh planner statistics for the day's queries.
+    then the search index's pending batches (a refresh cut short, a migration that asks
+    for a re-index), then fresh planner statistics for the day's queries.
 
     Each step is its own transaction: on SQLite the write lock is held for one step, never
     the whole run (on the five-million-record city, the start-up sweep held it for the best
@@ -91,6 +94,7 @@ def sweep_with_lists(
         result = sweep(session, principal, today)
     with database.writing() as session:
         lists = recompute(session, catalog, get_lists(catalog), today)
+    result.indexed = search.refresh(database, catalog)
     with database.writing() as session:
         refresh_statistics(session)
     return result, lists
@@ -103,7 +107,12 @@ async def sweep_periodically(database: Database, catalog: Catalog, hours: float)
 
     def once() -> None:
         result, lists = sweep_with_lists(database, SWEEPER, catalog, date.today())
-        log.info("sweep: %d records expired, %d list changes", result.total, lists.total)
+        log.info(
+            "sweep: %d records expired, %d list changes, %d records indexed",
+            result.total,
+            lists.total,
+            result.indexed,
+        )
 
     while True:
         try:
