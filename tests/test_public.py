@@ -17,7 +17,13 @@ from tests.public_city import COMPANY, NUMBER, full_id_numbers, make_city, rules
 from tests.test_ingest import TODAY, submit
 from xinyong.api.public import publication
 from xinyong.archive.public import PublicQuery, search
-from xinyong.archive.search import SEARCH_TABLE, period_cover, query_terms, scope_terms
+from xinyong.archive.search import (
+    SEARCH_TABLE,
+    department_key,
+    period_cover,
+    query_terms,
+    scope_terms,
+)
 from xinyong.archive.service import sweep_with_lists
 from xinyong.catalog.loader import get_catalog
 from xinyong.core.db import Database
@@ -95,8 +101,9 @@ def test_words_within_a_departments_dates(
     submit(db, write_csv(tmp_path / "other.csv", rows), other)
     spans = [
         {"date_from": "2025-12-15", "date_to": "2026-03-01"},  # across a new year, to the day
-        {"date_from": "2026-03-01"},  # open ends: the department's first or last decision
-        {"date_to": "2026-03-01"},
+        {"date_from": "2026-03-01"},  # to today
+        {"date_to": "2026-03-01"},  # the department's key, the date filtered
+        {},  # the department's key alone
         {"date_from": "2025-01-01", "date_to": "2026-12-31"},  # whole years
     ]
     for span in spans:
@@ -141,6 +148,7 @@ def test_a_period_is_covered_by_whole_years_and_the_months_at_its_ends() -> None
     assert period_cover(date(2021, 2, 1), date(2021, 1, 31)) == []
     keys = scope_terms("scjg-1", date(2021, 12, 1), date(2022, 12, 5))
     assert keys == ["@202112@SCJG1", "@2022@SCJG1"]
+    assert department_key("scjg-1") == "@SCJG1"
     assert query_terms("@2021@SCJG") == ["20", "02", "21", "1S", "SC", "CJ", "JG"]  # no key
 
 

@@ -27,6 +27,7 @@ from xinyong.archive.models import PublicationHold
 from xinyong.archive.presenting import project
 from xinyong.archive.schemas import PublicPage, PublicRecord, PublicSubject
 from xinyong.archive.search import (
+    department_key,
     match_expression,
     matching_ids,
     public_datasets,
@@ -49,7 +50,6 @@ ADULT_YEARS = 18
 MAX_COUNT = 1_000
 PAGE_SIZE = 20
 Visible = Select[Record, Subject, str]
-Period = tuple[date, date]  # first and last day, both included
 
 
 @dataclass(frozen=True)
@@ -149,30 +149,28 @@ def _filters(query: PublicQuery, *, indexed: bool) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _filtered(
-    statement: Visible, query: PublicQuery, dialect: str, period: Period | None
-) -> Visible | None:
+def _filtered(statement: Visible, query: PublicQuery, dialect: str, today: date) -> Visible | None:
     """The query's filters and words applied; None when the words can match nothing.
 
     Without words, a department's records come from their index newest decision first (a
     department's quarter is thousands of rows: read in index order, the page is its first
     twenty and the count stops at the cap, where sorting them by id read them all). With
-    words, the department's records of the ``period`` it searches are the full-text
-    matches that also carry one of the period's scope keys (archive.search)."""
+    words, the full-text matches drive, newest first; within a department they are the
+    matches that also carry the department's scope key, or one of the keys covering its
+    dates (archive.search), so the engine intersects the two inside its index."""
     words = (query.q or "").strip()
-    by_department = _by_department(query)
-    statement = statement.where(*_filters(query, indexed=by_department or not words))
-    newest_decided = (Record.decision_date.desc(), Record.id.desc())
+    statement = statement.where(*_filters(query, indexed=not words))
     if not words:
-        return statement.order_by(*newest_decided if by_department else (Record.id.desc(),))
+        newest_decided = (Record.decision_date.desc(), Record.id.desc())
+        return statement.order_by(*newest_decided if query.department else (Record.id.desc(),))
     code = clean(words)
     if len(code) == 18 and code.isalnum():  # a USCC: the subject's records, by index
         return statement.where(Subject.code == code, Subject.code_type == CodeType.USCC).order_by(
             Record.id.desc()
         )
     terms = query_terms(words)
-    scope = scope_terms(query.department or "", *period) if by_department and period else None
-    if not terms or scope == [] or (by_department and period is None):
+    scope = _scope(query, today)
+    if not terms or scope == []:
         return None
     found = (
         text(matching_ids(dialect))
@@ -180,28 +178,17 @@ def _filtered(
         .columns(column("record_id", BigInteger))
         .subquery("found")
     )  # joined, not IN: SQLite then reads the matches newest first and stops at the page
-    if by_department:  # a department's dates are few: read them by index, keep matches
-        matched = select(found.c.record_id)
-        return statement.where(Record.id.in_(matched)).order_by(*newest_decided)
     return statement.join(found, found.c.record_id == Record.id).order_by(found.c.record_id.desc())
 
 
-def _department_period(session: Session, query: PublicQuery) -> Period | None:
-    """The decision dates a department's search covers: the query's, an open end closed at
-    the department's first or last decision; None when the department has none."""
-    first, last = query.date_from, query.date_to
-    department = Record.department_code == (query.department or "").upper()
-    if first is None:
-        first = session.scalar(select(func.min(Record.decision_date)).where(department))
-    if last is None:
-        last = session.scalar(select(func.max(Record.decision_date)).where(department))
-    return (first, last) if first and last else None
-
-
-def _by_department(query: PublicQuery) -> bool:
-    """Whether a department's records drive the search (its dates, or no words)."""
-    words = bool((query.q or "").strip())
-    return bool(query.department) and (not words or bool(query.date_from or query.date_to))
+def _scope(query: PublicQuery, today: date) -> list[str] | None:
+    """The scope keys of the query's department and dates (an open end: today); None
+    without a department; empty when the dates cover no day."""
+    if not query.department:
+        return None
+    if query.date_from is None:  # no first day: the department's key, the dates filtered
+        return [department_key(query.department)]
+    return scope_terms(query.department, query.date_from, query.date_to or today)
 
 
 def _capped_count(statement: Visible, unordered: bool) -> Select[int]:
@@ -209,7 +196,7 @@ def _capped_count(statement: Visible, unordered: bool) -> Select[int]:
     order unless ``unordered``.
 
     The order makes the planner read the matches the way the page does: newest first,
-    stopping at the cap. Except on PostgreSQL for a department's records: told to count
+    stopping at the cap. Except on PostgreSQL for a department's records (no words): told to count
     the first thousand of a quarter in order, it sorted every match (87,807 rows, 380 ms),
     where any thousand will do (10 ms)."""
     counted = statement.with_only_columns(Record.id)
@@ -235,9 +222,7 @@ def search(session: Session, rules: Publication, query: PublicQuery) -> PublicPa
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         session.execute(text("SET LOCAL jit = off"))
-    words = bool((query.q or "").strip())
-    period = _department_period(session, query) if words and _by_department(query) else None
-    statement = _filtered(_base(rules, opaque=dialect == "sqlite"), query, dialect, period)
+    statement = _filtered(_base(rules, opaque=dialect == "sqlite"), query, dialect, rules.today)
     if statement is None:
         return PublicPage(items=[], total=0, total_capped=False, page=query.page, size=query.size)
     offset = (query.page - 1) * query.size
@@ -245,7 +230,8 @@ def search(session: Session, rules: Publication, query: PublicQuery) -> PublicPa
     if 0 < len(rows) < query.size or (offset == 0 and not rows):
         counted = offset + len(rows)  # the last page: the total is known without counting
     else:
-        unordered = dialect == "postgresql" and _by_department(query)
+        by_department = bool(query.department) and not (query.q or "").strip()
+        unordered = dialect == "postgresql" and by_department
         counted = session.scalar(_capped_count(statement, unordered)) or 0
     return PublicPage(
         items=[

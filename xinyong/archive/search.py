@@ -9,11 +9,12 @@ exactly the same tokens and neither depends on a locale or a dictionary: SQLite 
 in an FTS5 table, PostgreSQL in a ``tsvector`` (``array_to_tsvector``, no parser) with a
 GIN index. A one-character query matches pairs that start with it (prefix).
 
-Each record also carries scope keys, ``@YYYY@DEPT`` and ``@YYYYMM@DEPT``: its department and
-the year and month of its decision. A word searched within a department's dates matches
-the keys covering those dates too, so the engine intersects the word's records with the
-department's few thousand of that period inside the index (a common word alone matches
-hundreds of thousands: SQLite gathered all 601,538 of 科技 to keep the 1,467 of a quarter).
+Each record also carries scope keys, ``@DEPT``, ``@YYYY@DEPT`` and ``@YYYYMM@DEPT``: its
+department, alone and with the year and month of its decision. A word searched within a
+department (and its dates) matches its key (the keys covering those dates) too, so the
+engine intersects the word's records with the department's inside the index (a common
+word alone matches hundreds of thousands: SQLite gathered all 601,538 of 科技 to keep the
+1,467 of one department's quarter).
 A key starts with ``@``, which no query term can hold (queries keep letters and digits),
 so a word never matches one, not even a one-character prefix.
 
@@ -60,24 +61,30 @@ def bigrams(expr: pl.Expr) -> pl.Expr:
     return pl.when(chars.list.len() == 1).then(chars.list.first()).otherwise(pairs.list.join(" "))
 
 
-def _scope_key(period: str | pl.Expr, department: str | pl.Expr) -> pl.Expr:
-    """``@PERIOD@DEPARTMENT``, the department in capitals, letters and digits only."""
-    department = pl.lit(department) if isinstance(department, str) else department
-    return pl.concat_str(
-        pl.lit(SCOPE_MARK),
-        period,
-        pl.lit(SCOPE_MARK),
-        department.str.to_uppercase().str.replace_all(LETTERS_AND_DIGITS, ""),
-    )
+def _department(department: str | pl.Expr) -> pl.Expr:
+    """A department code as keys carry it: capitals, letters and digits only."""
+    code = pl.lit(department) if isinstance(department, str) else department
+    return code.str.to_uppercase().str.replace_all(LETTERS_AND_DIGITS, "")
 
 
 def scope_keys(department: pl.Expr, decided: pl.Expr) -> pl.Expr:
-    """A record's scope keys: its department with its decision's year, and with its month."""
-    return pl.concat_str(
-        _scope_key(decided.dt.strftime("%Y"), department),
-        _scope_key(decided.dt.strftime("%Y%m"), department),
+    """A record's scope keys: its department alone, with its decision's year, and with its
+    month (``@DEPT @YYYY@DEPT @YYYYMM@DEPT``; the department's alone without a date)."""
+    code = _department(department)
+    dated = pl.concat_str(
+        *(
+            pl.concat_str(pl.lit(SCOPE_MARK), decided.dt.strftime(form), pl.lit(SCOPE_MARK), code)
+            for form in ("%Y", "%Y%m")
+        ),
         separator=" ",
     )
+    alone = pl.concat_str(pl.lit(SCOPE_MARK), code)
+    return pl.concat_str(alone, dated, separator=" ", ignore_nulls=True)
+
+
+def department_key(department: str) -> str:
+    """The scope key every record of ``department`` carries."""
+    return str(pl.select(pl.concat_str(pl.lit(SCOPE_MARK), _department(department))).item())
 
 
 def period_cover(first: date, last: date) -> list[str]:
@@ -97,8 +104,9 @@ def period_cover(first: date, last: date) -> list[str]:
 
 def scope_terms(department: str, first: date, last: date) -> list[str]:
     """The scope keys of a department's records decided from ``first`` to ``last``."""
-    periods = pl.Series("period", period_cover(first, last), dtype=pl.String)
-    return pl.select(_scope_key(pl.lit(periods), department)).to_series().to_list()
+    periods = period_cover(first, last)
+    code = department_key(department)
+    return [f"{SCOPE_MARK}{period}{code}" for period in periods]
 
 
 def query_terms(query: str) -> list[str]:
