@@ -34,7 +34,7 @@ from xinyong.archive.search import (
     query_terms,
     scope_terms,
 )
-from xinyong.archive.visibility import live
+from xinyong.archive.visibility import live, within_period
 from xinyong.catalog.definitions import Polarity
 from xinyong.catalog.loader import Catalog
 from xinyong.core.errors import NotFound
@@ -113,17 +113,25 @@ class PublicQuery:
 
 def _base(rules: Publication, *, opaque: bool = False) -> Visible:
     """Records the public may see, with their subject and department name. An ``opaque``
-    condition is one term the planner cannot take apart (see ``search``)."""
+    condition is one term the planner cannot take apart (see ``search``), its period tested
+    once more beside it."""
     condition = rules.condition()
     # The department is looked up per record by its key; the records' department index must
     # not drive the join (with it, SQLite read each department's records and sorted all
     # five million for the newest twenty: 30 s for the empty query).
     department = func.coalesce(Record.department_code, Record.department_code)
-    return (
+    statement = (
         select(Record, Subject, Department.name)
         .join(Subject, Subject.id == Record.subject_id)
         .join(Department, Department.code == department)
-        .where(func.coalesce(condition, false()) if opaque else condition)
+    )
+    if not opaque:
+        return statement.where(condition)
+    # The period once more, on its own: SQLite then tests it on the record (or on the
+    # department index's entry) before it joins the subject; in a department's older dates
+    # most records are past their period (a quarter of 1,887 with 31 live: 120 -> 3 ms).
+    return statement.where(
+        func.coalesce(condition, false()), within_period(rules.today, indexed=False)
     )
 
 
