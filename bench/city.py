@@ -33,7 +33,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from bench.common import fresh_engine, postgres_url, remove_sqlite_files
 from bench.names import organisations, people
 from xinyong.accounts.service import PACKAGED_DEPARTMENTS, load_departments, read_departments_file
-from xinyong.archive.search import SEARCH_TABLE, pending_batches, refresh_index
+from xinyong.archive.search import SEARCH_TABLE, compact, pending_batches, refresh_index
 from xinyong.archive.service import sweep
 from xinyong.catalog.definitions import FieldRole
 from xinyong.catalog.loader import Catalog, get_catalog
@@ -470,7 +470,18 @@ def _catch_up(database: Database, figures: dict[str, Any]) -> dict[str, Any]:
     if not pending:
         return figures
     log(f"portal city: {len(pending)} batches to index again after a migration")
-    return figures | _index(database, catalog) | {"built": date.today().isoformat()}
+    figures |= _index(database, catalog) | {"built": date.today().isoformat()}
+    _maintain(database)
+    return figures
+
+
+def _maintain(database: Database) -> None:
+    """What the sweep does after indexing: the terms index rebuilt (PostgreSQL, once it
+    has grown loose), fresh planner statistics."""
+    _, seconds = _timed(lambda: compact(database))
+    log(f"portal city: search index compacted in {seconds:.0f} s")
+    with database.writing() as session:
+        refresh_statistics(session)
 
 
 def _postgres_url(base: str, records: int) -> str:
@@ -520,7 +531,7 @@ def _build_postgres(url: str, sqlite: City) -> dict[str, Any]:
     log(f"portal city: copied to PostgreSQL in {figures['store_seconds']:.0f} s; indexing")
     _analyze(engine)
     figures.update(_index(database, catalog))
-    _analyze(engine)
+    _maintain(database)
     with database.writing() as session:
         set_meta(session, META_KEY, json.dumps(figures))
     engine.dispose()

@@ -18,7 +18,9 @@ from tests.test_ingest import TODAY, submit
 from xinyong.api.public import publication
 from xinyong.archive.public import PublicQuery, search
 from xinyong.archive.search import (
+    INDEX_SIZE,
     SEARCH_TABLE,
+    compact,
     department_key,
     period_cover,
     query_terms,
@@ -26,7 +28,9 @@ from xinyong.archive.search import (
 )
 from xinyong.archive.service import sweep_with_lists
 from xinyong.catalog.loader import get_catalog
-from xinyong.core.db import Database
+from xinyong.catalog.service import migrate_and_sync
+from xinyong.core.db import Database, create_db_engine
+from xinyong.core.meta import get_meta
 from xinyong.core.security import Role
 from xinyong.identity.models import Subject
 from xinyong.ingest.models import Batch
@@ -165,6 +169,18 @@ def test_the_sweep_indexes_what_the_index_lacks(
         "青山建材厂"
     ]
     assert sweep_with_lists(db, ADMIN, get_catalog(), TODAY)[0].indexed == 0
+
+
+def test_postgresql_rebuilds_the_terms_index_once_it_has_grown(empty_database_url: str) -> None:
+    database = Database.from_engine(create_db_engine(empty_database_url))
+    migrate_and_sync(database, get_catalog())
+    postgres = database.engine.dialect.name == "postgresql"
+    assert compact(database) is postgres  # first sweep: no size kept yet
+    with database.reading() as session:
+        kept = get_meta(session, INDEX_SIZE)
+    assert (kept is not None) is postgres
+    assert compact(database) is False  # not grown since
+    database.engine.dispose()
 
 
 def test_a_person_is_masked_and_a_minor_never_appears(client: TestClient, city: str) -> None:

@@ -58,6 +58,8 @@ def run_sweep(
     out.print(table)
     if result.indexed:
         out.print(f"检索索引：补建 {result.indexed:,} 条记录")
+    if result.compacted:
+        out.print("检索索引：已重建（PostgreSQL）")
     out.print(
         f"名单：新列入 {sum(lists.entered.values()) + sum(lists.reached.values()):,}，"
         f"移出 {sum(lists.exited.values()):,}"

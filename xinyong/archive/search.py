@@ -35,11 +35,15 @@ from sqlalchemy.orm import Session
 from xinyong.catalog.definitions import FieldRole, Openness
 from xinyong.catalog.loader import Catalog
 from xinyong.core.db import Database, keyset_chunks, utcnow
+from xinyong.core.meta import get_meta, set_meta
 from xinyong.identity.models import Subject
 from xinyong.ingest.models import Batch, BatchStatus, Record
 from xinyong.ingest.store import bulk_insert, rows_source
 
 SEARCH_TABLE = "record_search"  # derived: outside the models, made by migration 0005
+TERMS_INDEX = "ix_record_search_terms"  # PostgreSQL's GIN index of the terms (0005)
+INDEX_SIZE = "search.terms_index_bytes"  # platform meta: its size when last rebuilt
+GROWTH = 1.25  # rebuilt once it has grown by a quarter since
 INDEX_LOCK_KEY = 0x78797372  # any constant: one index refresh at a time on PostgreSQL
 INDEX_CHUNK = 50_000
 INDEXED_COLUMNS = {
@@ -258,3 +262,25 @@ def refresh(database: Database, catalog: Catalog) -> int:
         with database.writing() as session:
             indexed += index_batches(session, catalog, [batch_id])
     return indexed
+
+
+def compact(database: Database) -> bool:
+    """Rebuild PostgreSQL's GIN index of the terms once it has grown by a quarter since it
+    was last rebuilt; whether it was. Readers and writers carry on (``CONCURRENTLY``).
+
+    Entries added batch by batch go through GIN's pending list and leave the index loose:
+    after the five-million-record city was re-indexed, it held 425 MB and a company's full
+    name took 334 ms to look up; rebuilt, 189 MB and 90 ms. Not inside a test's
+    transaction, which a concurrent rebuild would wait for."""
+    if database.engine.dialect.name != "postgresql" or database.connection is not None:
+        return False
+    size = text("SELECT pg_relation_size(CAST(:name AS regclass))").bindparams(name=TERMS_INDEX)
+    with database.reading() as session:
+        now, last = session.scalar(size), get_meta(session, INDEX_SIZE)
+    if last is not None and (now or 0) <= GROWTH * int(last):
+        return False
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text(f"REINDEX INDEX CONCURRENTLY {TERMS_INDEX}"))
+    with database.writing() as session:
+        set_meta(session, INDEX_SIZE, str(session.scalar(size)))
+    return True

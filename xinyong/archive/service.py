@@ -43,6 +43,7 @@ class SweepResult:
     today: date
     expired: dict[str, int] = field(default_factory=dict)  # by dataset
     indexed: int = 0  # records the search index had left behind (archive.search.refresh)
+    compacted: bool = False  # PostgreSQL's terms index rebuilt (archive.search.compact)
 
     @property
     def total(self) -> int:
@@ -81,7 +82,8 @@ def sweep_with_lists(
 ) -> tuple[SweepResult, RecomputeResult]:
     """The sweep, then the lists that follow records (entries end as records run out),
     then the search index's pending batches (a refresh cut short, a migration that asks
-    for a re-index), then fresh planner statistics for the day's queries.
+    for a re-index) and, on PostgreSQL, its rebuild once it has grown loose, then fresh
+    planner statistics for the day's queries.
 
     Each step is its own transaction: on SQLite the write lock is held for one step, never
     the whole run (on the five-million-record city, the start-up sweep held it for the best
@@ -95,6 +97,7 @@ def sweep_with_lists(
     with database.writing() as session:
         lists = recompute(session, catalog, get_lists(catalog), today)
     result.indexed = search.refresh(database, catalog)
+    result.compacted = search.compact(database)
     with database.writing() as session:
         refresh_statistics(session)
     return result, lists
