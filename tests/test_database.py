@@ -24,6 +24,11 @@ def test_every_table_is_migrated(engine: Engine) -> None:
     assert set(import_all_models().tables) <= tables
 
 
+def test_the_pool_keeps_a_connection_per_concurrent_request(engine: Engine) -> None:
+    # Not SQLAlchemy's five: past them, each request opened and closed its own connection.
+    assert engine.pool.size() == (32 if engine.dialect.name == "sqlite" else 20)  # type: ignore[attr-defined]
+
+
 def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: object) -> None:
     engine = create_db_engine(f"sqlite:///{tmp_path}/wal.db")
     with engine.connect() as connection:
