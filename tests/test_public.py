@@ -16,6 +16,7 @@ from tests.ingest_data import company_row, write_csv
 from tests.public_city import COMPANY, NUMBER, full_id_numbers, make_city, rules
 from tests.test_ingest import TODAY, submit
 from xinyong.api.public import publication
+from xinyong.archive import search as search_module
 from xinyong.archive.public import PublicQuery, search
 from xinyong.archive.search import (
     INDEX_SIZE,
@@ -25,6 +26,7 @@ from xinyong.archive.search import (
     period_cover,
     query_terms,
     scope_terms,
+    split_terms,
 )
 from xinyong.archive.service import sweep_with_lists
 from xinyong.catalog.loader import get_catalog
@@ -131,6 +133,28 @@ def test_words_within_a_departments_dates(
         assert found.json()["total"] == 0, span
     nobody = {"q": "建材", "department": "NOPE", "date_to": "2026-03-01"}
     assert client.get("/api/v1/public/records", params=nobody).json()["total"] == 0
+
+
+def test_common_terms_are_checked_on_the_matches_of_the_rare_ones(
+    client: TestClient, city: str, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terms = query_terms("贸易有限公司1")
+    with db.reading() as session:  # five records: each term is held by over a tenth
+        assert split_terms(session, terms) == (terms, [])
+    queries = ["贸易有限公司1", "有限公司", "建材厂", "示范建材", "〔2025〕2号", "青"]
+    everything = [
+        names(client.get("/api/v1/public/records", params={"q": q}).json()) for q in queries
+    ]
+    monkeypatch.setattr(search_module, "RARE", 0.3)  # held by one of the five: looked up
+    with db.reading() as session:
+        driving, checked = split_terms(session, query_terms("贸易有限公司1"))
+    assert driving == ["司1"]
+    assert set(checked) == {"贸易", "易有", "有限", "限公", "公司"}
+    assert [
+        names(client.get("/api/v1/public/records", params={"q": q}).json()) for q in queries
+    ] == everything
+    assert everything[0] == ["示范贸易有限公司1"]
+    assert everything[3] == []
 
 
 def test_a_period_is_covered_by_whole_years_and_the_months_at_its_ends() -> None:

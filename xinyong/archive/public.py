@@ -33,6 +33,7 @@ from xinyong.archive.search import (
     public_datasets,
     query_terms,
     scope_terms,
+    split_terms,
 )
 from xinyong.archive.visibility import live, within_period
 from xinyong.catalog.definitions import Polarity
@@ -157,7 +158,9 @@ def _filters(query: PublicQuery, *, indexed: bool) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _filtered(statement: Visible, query: PublicQuery, dialect: str, today: date) -> Visible | None:
+def _filtered(
+    statement: Visible, query: PublicQuery, session: Session, today: date
+) -> Visible | None:
     """The query's filters and words applied; None when the words can match nothing.
 
     Without words, a department's records come from their index newest decision first (a
@@ -176,13 +179,15 @@ def _filtered(statement: Visible, query: PublicQuery, dialect: str, today: date)
         return statement.where(Subject.code == code, Subject.code_type == CodeType.USCC).order_by(
             Record.id.desc()
         )
+    dialect = session.get_bind().dialect.name
     terms = query_terms(words)
     scope = _scope(query, today)
     if not terms or scope == []:
         return None
+    driving, checked = split_terms(session, terms)
     found = (
-        text(matching_ids(dialect))
-        .bindparams(match=match_expression(dialect, terms, scope))
+        matching_ids(dialect, checked)
+        .bindparams(match=match_expression(dialect, driving, scope))
         .columns(column("record_id", BigInteger))
         .subquery("found")
     )  # joined, not IN: SQLite then reads the matches newest first and stops at the page
@@ -236,7 +241,7 @@ def search(session: Session, rules: Publication, query: PublicQuery) -> PublicPa
         session.execute(text("SET LOCAL jit = off"))
         if by_department:
             session.execute(text("SET LOCAL enable_bitmapscan = off"))
-    statement = _filtered(_base(rules, opaque=dialect == "sqlite"), query, dialect, rules.today)
+    statement = _filtered(_base(rules, opaque=dialect == "sqlite"), query, session, rules.today)
     if statement is None:
         return PublicPage(items=[], total=0, total_capped=False, page=query.page, size=query.size)
     offset = (query.page - 1) * query.size
