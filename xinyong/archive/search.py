@@ -277,10 +277,12 @@ def _count_terms(connection: Connection, terms: pl.DataFrame) -> None:
         .group_by("term")
         .agg(pl.len().cast(pl.Int64).alias("records"))
     )
-    source, params = rows_source(connection, "c", counts)
+    # Its own name: SQLite keeps one temporary table per name and connection, by its columns.
+    source, params = rows_source(connection, "term_counts", counts)
     connection.execute(
         text(
-            f"""INSERT INTO {TERM_COUNTS} (term, records) SELECT c.term, c.records FROM {source}
+            f"""INSERT INTO {TERM_COUNTS} (term, records)
+            SELECT term_counts.term, term_counts.records FROM {source}
             WHERE true ON CONFLICT (term)
             DO UPDATE SET records = {TERM_COUNTS}.records + excluded.records"""
         ),
