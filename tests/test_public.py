@@ -111,6 +111,7 @@ def test_words_within_a_departments_dates(
         {"date_to": "2026-03-01"},  # the department's key, the date filtered
         {},  # the department's key alone
         {"date_from": "2025-01-01", "date_to": "2026-12-31"},  # whole years
+        {"date_from": "0001-01-01", "date_to": "9999-12-31"},  # the department's key
     ]
     for span in spans:
         found = client.get(
@@ -125,6 +126,7 @@ def test_words_within_a_departments_dates(
         {"date_from": "2026-03-02", "date_to": "2026-05-31"},  # the same month, later days
         {"date_from": "2026-04-01", "date_to": "2026-03-01"},  # an empty range
         {"date_to": "2025-12-31"},
+        {"date_from": "9999-01-01", "date_to": "0001-12-31"},
     ]
     for span in misses:
         found = client.get(

@@ -49,6 +49,7 @@ ADULT_YEARS = 18
 # to someone reading twenty at a time, and it costs a scan of every match (a department's
 # quarter took 90-200 ms to count to 10,000 on the five-million-record city).
 MAX_COUNT = 1_000
+MAX_SCOPE_YEARS = 30  # a longer period is searched by the department's key alone
 PAGE_SIZE = 20
 Visible = Select[Record, Subject, str]
 
@@ -199,9 +200,11 @@ def _scope(query: PublicQuery, today: date) -> list[str] | None:
     without a department; empty when the dates cover no day."""
     if not query.department:
         return None
-    if query.date_from is None:  # no first day: the department's key, the dates filtered
-        return [department_key(query.department)]
-    return scope_terms(query.department, query.date_from, query.date_to or today)
+    first, last = query.date_from, query.date_to or today
+    if first is None or last.year - first.year > MAX_SCOPE_YEARS:
+        # no first day, or decades of them: the department's key, the dates filtered
+        return [department_key(query.department)] if first is None or first <= last else []
+    return scope_terms(query.department, first, last)
 
 
 def _capped_count(statement: Visible, unordered: bool) -> Select[int]:
