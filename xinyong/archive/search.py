@@ -277,7 +277,6 @@ def _count_terms(connection: Connection, terms: pl.DataFrame) -> None:
         .group_by("term")
         .agg(pl.len().cast(pl.Int64).alias("records"))
     )
-    # Its own name: SQLite keeps one temporary table per name and connection, by its columns.
     source, params = rows_source(connection, "term_counts", counts)
     connection.execute(
         text(

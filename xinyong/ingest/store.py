@@ -153,7 +153,8 @@ def rows_source(
         )
         params = {f"{name}_{i}": frame.get_column(c).to_list() for i, c in enumerate(columns)}
         return f"unnest({arrays}) AS {name} ({', '.join(columns)})", params
-    table = f"{ROWS_TABLE}{name}"
+    # Named by its columns too: two callers may give the same name to frames of other shapes.
+    table = f"{ROWS_TABLE}{name}__{'_'.join(columns)}"
     # Made once per connection and emptied for each use: DDL would re-prepare statements.
     connection.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({', '.join(columns)})"))
     connection.execute(text(f"DELETE FROM {table}"))

@@ -4,9 +4,9 @@ Revision ID: 0014
 Revises: 0013
 Create Date: 2026-11-21 21:00:00
 
-Every record is indexed again, now with its ``@DEPT``, ``@YYYY@DEPT`` and ``@YYYYMM@DEPT`` keys: the
-batches are marked not indexed, and the next index refresh (after a batch, or the sweep,
-one batch per transaction) rebuilds the entries. On SQLite the FTS5 table is made anew
+Every record is indexed again, now with its ``@DEPT``, ``@YYYY@DEPT`` and ``@YYYYMM@DEPT``
+keys: the batches are marked not indexed, and the next index refresh (after a batch, or
+the sweep, one batch per transaction) rebuilds the entries. On SQLite the FTS5 table is made anew
 with ``@`` as a token character, so a key stays one token; its search finds nothing until
 the refresh has reached a batch. On PostgreSQL the entries are replaced in place.
 """
