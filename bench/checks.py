@@ -38,7 +38,8 @@ from xinyong.lists.service import recompute
 
 DURATION = os.environ.get("XINYONG_BENCH_CHECK_SECONDS", "15")
 CONNECTIONS = 8
-WORKERS = int(os.environ.get("XINYONG_BENCH_CHECK_WORKERS", "1"))
+# One server process per core, as docs/operations.md advises.
+WORKERS = int(os.environ.get("XINYONG_BENCH_CHECK_WORKERS", str(os.cpu_count() or 1)))
 SAMPLE = 2000
 BATCH = 10_000
 WRK_SCRIPT = """
@@ -239,7 +240,7 @@ def run() -> list[Result]:
             records / scan,
         ),
         Result(
-            f"single check over HTTP, {CONNECTIONS} connections, SQLite",
+            f"single check over HTTP, {CONNECTIONS} connections, {WORKERS} processes, SQLite",
             "req/s",
             check_rps,
             "bare endpoint, same server",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -68,3 +72,49 @@ def test_audit_log_refuses_update_and_delete(db: Database, statement: str) -> No
         audit.record(session, ADMIN, "test.write")
     with pytest.raises(DBAPIError, match="append-only"), db.writing() as session:
         session.execute(text(statement))
+
+
+def _holds(database: Database) -> float:
+    """Seconds a second writer waited for ``database``'s write lock held for 0.2 s."""
+    other = Database.from_engine(create_db_engine(str(database.engine.url)))
+    entered = threading.Event()
+    waited: list[float] = []
+
+    def second() -> None:
+        entered.wait(5)
+        start = time.monotonic()
+        with other.writing() as session:
+            session.execute(text("SELECT 1"))
+            waited.append(time.monotonic() - start)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with database.writing() as session:
+        session.execute(text("SELECT 1"))
+        entered.set()
+        time.sleep(0.2)
+    thread.join(5)
+    return waited[0]
+
+
+def test_sqlite_writers_queue_for_the_lock_and_are_woken_at_once(tmp_path: Path) -> None:
+    # Another process's writer is another engine on the file: it waits for the commit and
+    # goes at once (SQLite's busy handler alone slept up to 100 ms a try).
+    database = Database.from_engine(create_db_engine(f"sqlite:///{tmp_path}/queue.db"))
+    assert 0.15 < _holds(database) < 0.3
+    assert Path(f"{tmp_path}/queue.db-writer").exists()
+
+
+@pytest.mark.parametrize("ending", ["rollback", "pool"])
+def test_the_writer_queue_is_let_go_however_a_transaction_ends(tmp_path: Path, ending: str) -> None:
+    url = f"sqlite:///{tmp_path}/ends.db"
+    engine = create_db_engine(url).execution_options(sqlite_begin="IMMEDIATE")
+    connection = engine.connect()
+    connection.begin()
+    if ending == "rollback":
+        connection.rollback()
+    else:
+        connection.close()  # back to the pool mid-transaction
+    impatient = Database.from_engine(create_db_engine(url, busy_timeout_ms=50))
+    with impatient.writing() as session:
+        session.execute(text("SELECT 1"))

@@ -116,3 +116,17 @@ def _attempt(writer: GroupWriter, key: str) -> str:
 def test_plain_work_runs_in_a_committed_transaction(writer: GroupWriter) -> None:
     assert writer.run(lambda session: _store(session, ["solo"])[0]) == "SOLO"
     assert _count(writer) == 1
+
+
+def test_what_queues_while_another_process_writes_joins_the_group(writer: GroupWriter) -> None:
+    # Another engine on the file stands for another server process: the writer takes its
+    # first item, waits for the lock, and then takes everything queued meanwhile.
+    CALLS.clear()
+    other = Database.from_engine(create_db_engine(str(writer.database.engine.url)))
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        with other.writing() as session:
+            session.execute(text("SELECT 1"))
+            waiting = [pool.submit(writer.submit, STORE, f"p{i}") for i in range(10)]
+            time.sleep(0.3)  # all ten are queued behind the lock
+        assert sorted(f.result() for f in waiting) == sorted(f"P{i}" for i in range(10))
+    assert CALLS == [10]

@@ -74,6 +74,9 @@ def database() -> Database:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes: one per core (docs/operations.md).")
+    ] = 1,
 ) -> None:
     """Serve the portal, console and API."""
     import uvicorn
@@ -86,7 +89,19 @@ def serve(
     except XinyongError as exc:
         raise fail(exc.message) from exc
     out.print(f"xinyong on http://{host}:{port}  (database: {configuration.database_url})")
-    uvicorn.run(application, host=host, port=port, proxy_headers=False, log_level="info")
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, proxy_headers=False, log_level="info")
+        return
+    # Each process builds its own app from the same environment (checked just above).
+    uvicorn.run(
+        "xinyong.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        proxy_headers=False,
+        log_level="info",
+    )
 
 
 @db_app.command("upgrade")

@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from xinyong.core import writelock
 from xinyong.core.settings import Settings
 
 # Stable constraint names, so migrations generated on one engine apply on the other.
@@ -155,8 +156,9 @@ def import_all_models() -> MetaData:
     return Base.metadata
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """Set the pragmas and take over transaction start from pysqlite."""
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, queue: str | None) -> None:
+    """Set the pragmas and take over transaction start from pysqlite; write transactions
+    queue on the file ``queue`` first (core/writelock.py)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -182,7 +184,16 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         # Deferred unless asked: an incidental connection (schema check, inspection) must
         # never queue for the write lock behind the request that holds it.
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "IMMEDIATE" and queue is not None:
+            writelock.acquire(connection, queue, busy_timeout_ms)
+        try:
+            connection.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            writelock.release(connection.info)
+            raise
+
+    if queue is not None:
+        writelock.install(engine)
 
 
 def create_db_engine(
@@ -195,7 +206,7 @@ def create_db_engine(
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("pool_size", 32)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
-        _configure_sqlite(engine, busy_timeout_ms)
+        _configure_sqlite(engine, busy_timeout_ms, writelock.lock_path(parsed.database))
         return engine
     # Twenty kept connections (and SQLAlchemy's ten overflow): with its default five, eight
     # concurrent checks opened and closed an overflow connection per request, a new

@@ -140,36 +140,44 @@ class GroupWriter:
     def _loop(self) -> None:
         while True:
             job = self._queue.get()
-            if job is None:
-                return
-            jobs = [job]
-            stopping = False
-            while len(jobs) < self.max_group:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                jobs.append(more)
-            self._flush(jobs)
-            if stopping:
+            if job is None or self._flush([job], more=True):
                 return
 
-    def _flush(self, jobs: list[_Job]) -> None:
-        """One transaction for the group, one call per handler."""
+    def _drain(self, jobs: list[_Job]) -> bool:
+        """Add what is queued to ``jobs`` (up to the group's size); whether the stop signal
+        was among it."""
+        while len(jobs) < self.max_group:
+            try:
+                more = self._queue.get_nowait()
+            except queue.Empty:
+                return False
+            if more is None:
+                return True
+            jobs.append(more)
+        return False
+
+    def _flush(self, jobs: list[_Job], more: bool = False) -> bool:
+        """One transaction for the group, one call per handler; with ``more``, the group
+        is joined by whatever was queued by the time the write lock is held. Whether the
+        stop signal was met."""
+        stopping = False
         try:
             with self.database.writing() as session:
+                if more:
+                    # Take the lock first: the requests that queue while another process
+                    # writes join this group instead of waiting for the next one.
+                    session.connection()
+                    stopping = self._drain(jobs)
                 for handler, members in _by_handler(jobs):
                     results = handler.work(session, [j.item for j in members])
                     for job, result in zip(members, results, strict=True):
                         _settle(job, result)
         except Exception:  # which item failed is found out one by one below
             self._flush_guarded(jobs)
-            return
+            return stopping
         for job in jobs:
             job.finish()
+        return stopping
 
     def _flush_guarded(self, jobs: list[_Job]) -> None:
         try:
