@@ -29,6 +29,7 @@ def build_router() -> APIRouter:
     """All API routers under ``/api/v1``."""
     router = APIRouter(prefix=API_PREFIX)
     for module in (
+        checks,  # first: the hottest path is matched before every other route is tried
         catalog,
         accounts,
         identity,
@@ -37,7 +38,6 @@ def build_router() -> APIRouter:
         calendar,
         public,
         archive,
-        checks,
         lists,
         objections,
         repairs,

@@ -54,7 +54,7 @@ async def check(
     rules: Rules,
     day: Today,
     principal: Principal = allow(*CHECKERS),
-) -> CheckResult:
+) -> Response:
     """The measures that apply to the subject in the scenario, each with its list entry,
     record and legal basis; logged as a use of personal data.
 
@@ -70,7 +70,9 @@ async def check(
         day,
         client_ip(request),
     )
-    return await app_state(request).writer.gather(desk.ANSWER, single)
+    result = await app_state(request).writer.gather(desk.ANSWER, single)
+    # Serialised here, once: FastAPI would dump the model, validate it again and encode it.
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 @router.post("/batch", response_model=BatchCheckResult, summary="Check up to 10,000 subjects")
