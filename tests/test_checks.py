@@ -12,14 +12,18 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from tests.factories import Factory, login, make_uscc
+from tests.factories import ADMIN, Factory, login, make_uscc
 from tests.ingest_data import company_row
 from tests.public_city import make_listed
 from tests.test_ingest import TODAY
 from xinyong.audit.models import AuditEntry
+from xinyong.catalog.loader import get_catalog
 from xinyong.core.db import Database
 from xinyong.core.security import Role
 from xinyong.ingest.models import Record, RecordStatus
+from xinyong.lists.definitions import get_lists
+from xinyong.sanctions import desk, service
+from xinyong.sanctions.definitions import get_measures
 from xinyong.sanctions.models import Check, CheckHit
 from xinyong.web.deps import today
 
@@ -210,3 +214,28 @@ def test_the_clerk_answers_on_the_console_and_the_centre_reads_the_statistics(
     assert stats.status_code == 200
     assert "限制参加政府采购活动" in stats.text
     assert "100%" in stats.text
+
+
+def test_checks_looked_up_before_the_lock_answer_as_those_looked_up_under_it(
+    db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    # The group writer reads a group before it queues for the write lock; checks that join
+    # while it waits are looked up in the write transaction. Either way, the same answers.
+    department = make_listed(db, factory, tmp_path)
+    catalog = get_catalog()
+    lists = get_lists(catalog)
+    rules = service.CheckRules(catalog, lists, get_measures(lists))
+    checks = [
+        desk.prepare(ADMIN, rules, code, "PROCUREMENT", "核查", department, TODAY, None)
+        for code in (COMPANY, REPRESENTATIVE, CLEAN, COMPANY)
+    ]
+    assert desk.ANSWER.read is not None
+    with db.reading() as session:
+        early = desk.ANSWER.read(session, checks[:2])
+    with db.writing() as session:
+        mixed = desk.ANSWER.work(session, [*early, *checks[2:]])
+    with db.writing() as session:
+        direct = desk.ANSWER.work(session, checks)
+    assert [len(r.hits) for r in direct] == [1, 1, 0, 1]  # type: ignore[union-attr]
+    unlogged = [r.model_copy(update={"check_id": 0}) for r in [*mixed, *direct]]  # type: ignore[union-attr]
+    assert unlogged[:4] == unlogged[4:]

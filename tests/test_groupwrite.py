@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -118,15 +119,49 @@ def test_plain_work_runs_in_a_committed_transaction(writer: GroupWriter) -> None
     assert _count(writer) == 1
 
 
-def test_what_queues_while_another_process_writes_joins_the_group(writer: GroupWriter) -> None:
-    # Another engine on the file stands for another server process: the writer takes its
-    # first item, waits for the lock, and then takes everything queued meanwhile.
-    CALLS.clear()
+@contextmanager
+def another_process_writes(writer: GroupWriter) -> Iterator[None]:
+    """Hold the write lock from another engine on the file, as another server process."""
     other = Database.from_engine(create_db_engine(str(writer.database.engine.url)))
+    with other.writing() as session:
+        session.execute(text("SELECT 1"))
+        yield
+
+
+def test_what_queues_while_another_process_writes_joins_the_group(writer: GroupWriter) -> None:
+    # The writer takes its first item, waits for the lock, and then takes everything
+    # queued meanwhile.
+    CALLS.clear()
     with ThreadPoolExecutor(max_workers=10) as pool:
-        with other.writing() as session:
-            session.execute(text("SELECT 1"))
+        with another_process_writes(writer):
             waiting = [pool.submit(writer.submit, STORE, f"p{i}") for i in range(10)]
             time.sleep(0.3)  # all ten are queued behind the lock
         assert sorted(f.result() for f in waiting) == sorted(f"P{i}" for i in range(10))
     assert CALLS == [10]
+
+
+READS: list[str] = []
+
+
+def _read(session: Session, keys: list[str]) -> list[str]:
+    """Note what was read (outside the write lock) and mark the items."""
+    session.execute(text("SELECT 1"))
+    READS.extend(keys)
+    return [f"{key}+read" for key in keys]
+
+
+ECHO = BatchHandler("echo", lambda session, keys: list(keys), read=_read)
+
+
+def test_reads_run_before_the_writer_waits_for_the_lock(writer: GroupWriter) -> None:
+    # What joins the group while the writer waits goes to the work unread.
+    READS.clear()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        with another_process_writes(writer):
+            first = pool.submit(writer.submit, ECHO, "a")
+            time.sleep(0.2)  # read, and now waiting for the lock
+            assert READS == ["a"]
+            late = pool.submit(writer.submit, ECHO, "b")
+            time.sleep(0.1)
+        assert (first.result(), late.result()) == ("a+read", "b")
+    assert READS == ["a"]

@@ -6,7 +6,9 @@ single write lock and pay for its own statements and commit; instead requests ha
 work to one writer thread, which runs everything that arrived meanwhile in one transaction
 and answers each request once it is committed. Work of the same kind is handed over in one
 call (a *batch handler* gets every item of the group), so forty checks are one lookup and
-one insert, not forty. Nothing is answered before it is durable.
+one insert, not forty. Nothing is answered before it is durable. What a group only reads
+is read before the writer queues for the lock (``BatchHandler.read``), so that the lock is
+held for writing alone.
 
 Should a group fail, it is run again item by item with a savepoint each, so a failing item
 fails alone (handlers must be safe to run twice: they only write in the transaction they
@@ -45,10 +47,16 @@ class WriterUnavailable(XinyongError):
 
 @dataclass(frozen=True)
 class BatchHandler(Generic[I, R]):
-    """Work done for many items at once: one result (or exception) per item, in order."""
+    """Work done for many items at once: one result (or exception) per item, in order.
+
+    ``read``, if given, runs first in a read-only session, before the writer queues for the
+    write lock, and returns the items with what it read; ``work`` must accept items either
+    way (those that joined the group while the writer waited for the lock, or whose read
+    failed, come to it as they were asked)."""
 
     name: str
     work: Callable[[Session, list[I]], Sequence[R | BaseException]]
+    read: Callable[[Session, list[I]], list[I]] | None = None
 
 
 @dataclass
@@ -140,8 +148,29 @@ class GroupWriter:
     def _loop(self) -> None:
         while True:
             job = self._queue.get()
-            if job is None or self._flush([job], more=True):
+            if job is None:
                 return
+            jobs = [job]
+            if self._drain(jobs):
+                self._flush(jobs)
+                return
+            self._read(jobs)
+            if self._flush(jobs, more=True):
+                return
+
+    def _read(self, jobs: list[_Job]) -> None:
+        """Run the handlers' reads outside the write lock: another process writes meanwhile."""
+        for handler, members in _by_handler(jobs):
+            if handler.read is None:
+                continue
+            try:
+                with self.database.reading() as session:
+                    items = handler.read(session, [j.item for j in members])
+            except Exception:  # the work reads for itself, and fails there if it must
+                logger.exception("reads of %d %s items failed", len(members), handler.name)
+                continue
+            for job, item in zip(members, items, strict=True):
+                job.item = item
 
     def _drain(self, jobs: list[_Job]) -> bool:
         """Add what is queued to ``jobs`` (up to the group's size); whether the stop signal

@@ -2,15 +2,17 @@
 
 Airlines, railways and department systems check one subject at a time, many times a
 second. Each check handed to the group writer (core/groupwrite.py) waits for whatever else
-arrived meanwhile; the group is looked up with one query and logged with one insert, in
-one transaction, and every request gets its own answer once that is committed. What each
-check reads is the database as the group's transaction sees it, so a record put under
-objection a moment before produces no hit.
+arrived meanwhile; the group is looked up with one query and logged with one insert, and
+every request gets its own answer once that is committed. The lookup runs in a read
+transaction just before the writer queues for the write lock (checks that join the group
+while it waits are looked up inside the write transaction), so a check sees the database
+as it stood a moment before it was logged: a record put under objection before then
+produces no hit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -32,6 +34,7 @@ class SingleCheck:
     scenario: str
     department: str
     today: date
+    found: service.Found | None = None  # what its group's lookup found, once looked up
 
     @property
     def group(self) -> tuple[int, int, str, str, date]:
@@ -65,13 +68,18 @@ def prepare(
     )
 
 
-def _answer(session: Session, checks: list[SingleCheck]) -> list[CheckResult]:
-    """Look up and log a group of checks; the results in the order given."""
+def _groups(checks: list[SingleCheck]) -> list[list[int]]:
+    """The positions of checks that can be looked up together."""
     groups: dict[tuple[int, int, str, str, date], list[int]] = {}
     for index, check in enumerate(checks):
         groups.setdefault(check.group, []).append(index)
-    answers: dict[int, CheckResult] = {}
-    for members in groups.values():
+    return list(groups.values())
+
+
+def _look(session: Session, checks: list[SingleCheck]) -> list[SingleCheck]:
+    """Each check with what its group's lookup found (reads only)."""
+    looked = list(checks)
+    for members in _groups(checks):
         first = checks[members[0]]
         found = service.lookup(
             session,
@@ -81,12 +89,29 @@ def _answer(session: Session, checks: list[SingleCheck]) -> list[CheckResult]:
             first.department,
             first.today,
         )
+        for i in members:
+            looked[i] = replace(checks[i], found=found)
+    return looked
+
+
+def _answer(session: Session, checks: list[SingleCheck]) -> list[CheckResult]:
+    """Log a group of checks, looking up those not looked up yet; the results in the
+    order given."""
+    unlooked = [i for i, check in enumerate(checks) if check.found is None]
+    checks = list(checks)
+    for i, check in zip(unlooked, _look(session, [checks[i] for i in unlooked]), strict=True):
+        checks[i] = check
+    answers: dict[int, CheckResult] = {}
+    for members in _groups(checks):
+        found = service.merge(
+            [checks[i].found for i in members], [checks[i].asked for i in members]
+        )
         results = service.log_each(session, found, [checks[i].asker for i in members])
         answers.update(zip(members, results, strict=True))
     return [answers[i] for i in range(len(checks))]
 
 
-ANSWER = BatchHandler("checks", _answer)
+ANSWER = BatchHandler("checks", _answer, read=_look)
 
 
 def check_one(

@@ -191,6 +191,19 @@ class Found:
         return self.hits.get(subject[0], []) if subject else []
 
 
+def merge(founds: Sequence[Found | None], asked: list[Asked]) -> Found:
+    """One ``Found`` for ``asked`` out of the lookups that found them (of one scenario,
+    department and day)."""
+    distinct = list({id(f): f for f in founds if f is not None}.values())
+    subjects: dict[Asked, tuple[int, str]] = {}
+    hits: dict[int, list[tuple[Hit, int]]] = {}
+    for found in distinct:
+        subjects.update(found.subjects)
+        hits.update(found.hits)
+    first = distinct[0]
+    return Found(first.scenario, first.department, asked, [], subjects, hits)
+
+
 def scenario_code(rules: CheckRules, scenario: str) -> str:
     """The scenario's code, or a 404 naming what was asked."""
     found = rules.measures.scenario(scenario)
