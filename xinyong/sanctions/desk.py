@@ -77,30 +77,30 @@ def _groups(checks: list[SingleCheck]) -> list[list[int]]:
 
 
 def _look(session: Session, checks: list[SingleCheck]) -> list[SingleCheck]:
-    """Each check with what its group's lookup found (reads only)."""
+    """Each check with what its group's lookup found (reads only); checks already looked
+    up stay as they are."""
     looked = list(checks)
-    for members in _groups(checks):
-        first = checks[members[0]]
+    positions = [i for i, check in enumerate(checks) if check.found is None]
+    unlooked = [checks[i] for i in positions]
+    for members in _groups(unlooked):
+        first = unlooked[members[0]]
         found = service.lookup(
             session,
             first.rules,
-            [checks[i].asked for i in members],
+            [unlooked[i].asked for i in members],
             first.scenario,
             first.department,
             first.today,
         )
         for i in members:
-            looked[i] = replace(checks[i], found=found)
+            looked[positions[i]] = replace(unlooked[i], found=found)
     return looked
 
 
 def _answer(session: Session, checks: list[SingleCheck]) -> list[CheckResult]:
     """Log a group of checks, looking up those not looked up yet; the results in the
     order given."""
-    unlooked = [i for i, check in enumerate(checks) if check.found is None]
-    checks = list(checks)
-    for i, check in zip(unlooked, _look(session, [checks[i] for i in unlooked]), strict=True):
-        checks[i] = check
+    checks = _look(session, checks)
     answers: dict[int, CheckResult] = {}
     for members in _groups(checks):
         found = service.merge(
