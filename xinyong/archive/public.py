@@ -203,7 +203,7 @@ def _scope(query: PublicQuery, today: date) -> list[str] | None:
     first, last = query.date_from, query.date_to or today
     if first is None or last.year - first.year > MAX_SCOPE_YEARS:
         # no first day, or decades of them: the department's key, the dates filtered
-        return [department_key(query.department)] if first is None or first <= last else []
+        return [department_key(query.department)]
     return scope_terms(query.department, first, last)
 
 
