@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from xinyong.core import migrate
+from xinyong.core.checkpoint import FALLBACK_PAGES, Checkpointer
 from xinyong.core.db import Database, create_db_engine, import_all_models
 
 
@@ -39,6 +41,32 @@ def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: object) -> None:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+
+
+def test_checkpoints_run_in_the_background_not_in_the_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    done: list[tuple[int, int, int]] = []
+    checkpoint = Checkpointer.checkpoint
+
+    def noted(connection: sqlite3.Connection) -> tuple[int, int, int]:
+        done.append(checkpoint(connection))
+        return done[-1]
+
+    monkeypatch.setattr(Checkpointer, "checkpoint", staticmethod(noted))
+    database = Database.from_engine(create_db_engine(f"sqlite:///{tmp_path}/ckpt.db"))
+    with database.writing() as session:
+        auto = session.execute(text("PRAGMA wal_autocheckpoint")).scalar()
+        session.execute(text("CREATE TABLE t (x TEXT)"))
+        session.execute(text("INSERT INTO t VALUES (hex(randomblob(5000)))"))
+    deadline = time.monotonic() + 5
+    while not done and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert auto == FALLBACK_PAGES
+    busy, log, copied = done[0]
+    assert (busy, copied) == (0, log)
+    assert log > 0
+    database.engine.dispose()
 
 
 def test_one_writer_at_a_time_and_readers_never_wait(tmp_path: object) -> None:

@@ -37,6 +37,7 @@ from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session, session
 from sqlalchemy.types import TypeDecorator
 
 from xinyong.core import writelock
+from xinyong.core.checkpoint import FALLBACK_PAGES, Checkpointer
 from xinyong.core.settings import Settings
 
 # Stable constraint names, so migrations generated on one engine apply on the other.
@@ -156,9 +157,12 @@ def import_all_models() -> MetaData:
     return Base.metadata
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int, queue: str | None) -> None:
-    """Set the pragmas and take over transaction start from pysqlite; write transactions
-    queue on the file ``queue`` first (core/writelock.py)."""
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, database: str | None) -> None:
+    """Set the pragmas and take over transaction start from pysqlite; for a database file,
+    write transactions queue on a lock file first (core/writelock.py) and checkpoints run
+    in the background (core/checkpoint.py)."""
+    queue = writelock.lock_path(database)
+    checkpointer = Checkpointer(database) if database and queue else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -177,6 +181,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, queue: str | None) -
         # updates of millions of rows) would otherwise thrash the 2 MB default on disk.
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA temp_store=MEMORY")
+        if checkpointer is not None:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -194,6 +200,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, queue: str | None) -
 
     if queue is not None:
         writelock.install(engine)
+    if checkpointer is not None:
+        event.listen(engine, "commit", lambda _connection: checkpointer.committed())
 
 
 def create_db_engine(
@@ -206,7 +214,7 @@ def create_db_engine(
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("pool_size", 32)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
-        _configure_sqlite(engine, busy_timeout_ms, writelock.lock_path(parsed.database))
+        _configure_sqlite(engine, busy_timeout_ms, parsed.database)
         return engine
     # Twenty kept connections (and SQLAlchemy's ten overflow): with its default five, eight
     # concurrent checks opened and closed an overflow connection per request, a new

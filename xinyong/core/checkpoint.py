@@ -1,0 +1,75 @@
+"""The background checkpointer (后台检查点): WAL pages copied into the database off the
+committing thread.
+
+In WAL mode SQLite appends each commit to the write-ahead log and, once the log passes a
+thousand pages, the connection whose commit crossed that line copies the log back into the
+database and syncs it before its ``COMMIT`` returns. On the check desk that was one group
+in every forty or so: 14-19 ms added to the commit of a group that otherwise commits in
+0.2-1 ms, and it was the checks' p99. So the connections of a file database leave
+checkpoints to a thread of their own: a commit wakes it, it waits a moment for more commits
+to gather, then runs a passive checkpoint on its own connection, which never blocks a
+reader or a writer. The connections keep an automatic checkpoint at a much longer log
+(``FALLBACK_PAGES``) in case this thread falls behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+
+FALLBACK_PAGES = 10_000  # a connection checkpoints itself past this many log pages
+GATHER_SECONDS = 0.1  # commits gathered into one checkpoint
+logger = logging.getLogger(__name__)
+
+
+class Checkpointer:
+    """Checkpoints one database file's WAL in a daemon thread, woken by commits."""
+
+    def __init__(self, path: str, gather_seconds: float = GATHER_SECONDS) -> None:
+        self.path = path
+        self.gather_seconds = gather_seconds
+        self._wake = threading.Event()
+        self._start_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def committed(self) -> None:
+        """Note a commit: the log has grown (starts the thread on the first commit of this
+        process, so a process that never writes has none)."""
+        if self._pid != os.getpid():
+            self._start()
+        self._wake.set()
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._pid == os.getpid():
+                return
+            self._thread = threading.Thread(
+                target=self._loop, name="xinyong-checkpointer", daemon=True
+            )
+            self._thread.start()
+            self._pid = os.getpid()
+
+    def _loop(self) -> None:
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            while True:
+                self._wake.wait()
+                time.sleep(self.gather_seconds)  # let the commits of the moment gather
+                self._wake.clear()
+                self.checkpoint(connection)
+        finally:  # pragma: no cover - a daemon thread ends with its process
+            connection.close()
+
+    @staticmethod
+    def checkpoint(connection: sqlite3.Connection) -> tuple[int, int, int]:
+        """One passive checkpoint: (busy, pages in the log, pages copied back)."""
+        try:
+            busy, log, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error:  # a missing or locked file: the next commit tries again
+            logger.warning("checkpoint of %s failed", connection, exc_info=True)
+            return (1, -1, -1)
+        return int(busy), int(log), int(copied)
