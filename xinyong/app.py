@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from xinyong import __version__
 from xinyong.accounts import views as account_views
-from xinyong.api import API_PREFIX, build_router
+from xinyong.api import API_PREFIX, add_hot_routes, build_router
 from xinyong.archive.service import sweep_periodically
 from xinyong.archive.signing import Signer
 from xinyong.catalog.loader import get_catalog
@@ -146,6 +146,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.xinyong = state
     install_error_handlers(app)
+    add_hot_routes(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(build_router())
     for router in (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Request
 from fastapi.responses import Response
 
 from xinyong.core.security import Principal, Role
@@ -46,7 +46,6 @@ def _log(request: Request, principal: Principal, found: service.Found, purpose: 
     )
 
 
-@router.post("", response_model=CheckResult, summary="Check one subject before acting")
 @reads_only
 async def check(
     body: CheckRequest,
@@ -73,6 +72,16 @@ async def check(
     result = await app_state(request).writer.gather(desk.ANSWER, single)
     # Serialised here, once: FastAPI would dump the model, validate it again and encode it.
     return Response(result.model_dump_json(), media_type="application/json")
+
+
+def add_single_check(app: FastAPI, prefix: str) -> None:
+    """Route ``POST {prefix}/checks`` on the app itself (see ``api.add_hot_routes``)."""
+    app.post(
+        f"{prefix}{router.prefix}",
+        response_model=CheckResult,
+        summary="Check one subject before acting",
+        tags=["checks"],
+    )(check)
 
 
 @router.post("/batch", response_model=BatchCheckResult, summary="Check up to 10,000 subjects")
