@@ -104,11 +104,16 @@ def test_reads_of_personal_data_are_recorded(db: Database) -> None:
 def test_reads_logged_many_at_once_extend_the_same_chain(db: Database) -> None:
     _write(db, 2)
     with db.writing() as session:
-        audit.record_reads(
+        first = audit.next_seq(session)
+        seqs = audit.append(
             session,
-            [audit.Read(ADMIN, f"uscc:{i}", "核查", "check", i, "127.0.0.1") for i in range(5)],
+            [
+                audit.Pending(ADMIN, "test.many", {"target_id": i, "ip": "127.0.0.1"})
+                for i in range(5)
+            ],
         )
         audit.record(session, ADMIN, "test.after", target_type="thing", target_id=9)
+    assert seqs == list(range(first, first + 5)) == [3, 4, 5, 6, 7]
     report = _verify(db)
     assert report.ok, report.problems
     assert report.checked == 8
@@ -120,7 +125,7 @@ def test_a_savepoint_rolled_back_takes_its_entries_with_it(db: Database) -> None
     with db.writing() as session:
         audit.record(session, ADMIN, "test.kept")
         nested = session.begin_nested()
-        audit.record_reads(session, [audit.Read(ADMIN, "ric:x", "test", "thing", 1, None)] * 2)
+        audit.append(session, [audit.Pending(ADMIN, "test.lost", {"target_id": 1})] * 2)
         nested.rollback()
         audit.record(session, ADMIN, "test.kept")
     report = _verify(db)

@@ -3,6 +3,7 @@ disputed record; batches keep their order; every check is stored and logged."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from tests.factories import ADMIN, Factory, login, make_uscc
 from tests.ingest_data import company_row
@@ -19,11 +20,12 @@ from tests.test_ingest import TODAY
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.loader import get_catalog
 from xinyong.core.db import Database
-from xinyong.core.security import Role
+from xinyong.core.security import Principal, Role
 from xinyong.ingest.models import Record, RecordStatus
 from xinyong.lists.definitions import get_lists
-from xinyong.sanctions import desk, service
+from xinyong.sanctions import desk, integrity, service
 from xinyong.sanctions.definitions import get_measures
+from xinyong.sanctions.integrity import CHECKS_LOGGED
 from xinyong.sanctions.models import Check, CheckHit
 from xinyong.web.deps import today
 
@@ -71,13 +73,11 @@ def test_a_listed_company_is_barred_with_the_measure_its_list_and_basis(
     unknown = ask(checker, make_uscc("MA999999"))
     assert (unknown["found"], unknown["hits"]) == (False, [])
     with db.reading() as session:
-        logged = session.scalar(
-            select(func.count()).where(
-                AuditEntry.action == "personal_data.read", AuditEntry.target_type == "check"
-            )
-        )
+        logged = session.scalar(select(func.count()).where(AuditEntry.action == CHECKS_LOGGED))
+        sealed = session.scalar(select(func.count()).where(Check.audit_seq.is_not(None)))
         stored = session.scalar(select(func.count()).select_from(CheckHit))
-    assert (logged, stored) == (3, 1)
+        assert integrity.problems(session) == []
+    assert (logged, sealed, stored) == (3, 3, 1)  # each check alone: no other was waiting
 
 
 def test_the_legal_representative_is_reached_and_an_incentive_list_does_not_apply(
@@ -109,8 +109,13 @@ def test_a_batch_keeps_its_order_and_names_what_it_could_not_check(
     assert body["invalid"] == ["not a code"]
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Check)) == 2
-        batches = session.scalar(select(func.count()).where(AuditEntry.action == "checks.batch"))
-    assert batches == 1
+        (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.action == CHECKS_LOGGED))
+        seqs = set(session.scalars(select(Check.audit_seq)))
+        assert (seqs, entry.purpose, json.loads(entry.detail)["count"]) == (
+            {entry.seq},
+            "供应商批量审查",
+            2,
+        )
 
 
 def test_bad_requests_get_clear_errors(checker: TestClient, factory: Factory) -> None:
@@ -216,19 +221,26 @@ def test_the_clerk_answers_on_the_console_and_the_centre_reads_the_statistics(
     assert "100%" in stats.text
 
 
+def _desk_checks(department: str, asked: list[tuple[Principal, str]]) -> list[desk.SingleCheck]:
+    """Checks as the desk takes them, of the listed city's department."""
+    catalog = get_catalog()
+    lists = get_lists(catalog)
+    rules = service.CheckRules(catalog, lists, get_measures(lists))
+    return [
+        desk.prepare(who, rules, code, "PROCUREMENT", "核查", department, TODAY, None)
+        for who, code in asked
+    ]
+
+
 def test_checks_looked_up_before_the_lock_answer_as_those_looked_up_under_it(
     db: Database, factory: Factory, tmp_path: Path
 ) -> None:
     # The group writer reads a group before it queues for the write lock; checks that join
     # while it waits are looked up in the write transaction. Either way, the same answers.
     department = make_listed(db, factory, tmp_path)
-    catalog = get_catalog()
-    lists = get_lists(catalog)
-    rules = service.CheckRules(catalog, lists, get_measures(lists))
-    checks = [
-        desk.prepare(ADMIN, rules, code, "PROCUREMENT", "核查", department, TODAY, None)
-        for code in (COMPANY, REPRESENTATIVE, CLEAN, COMPANY)
-    ]
+    checks = _desk_checks(
+        department, [(ADMIN, c) for c in (COMPANY, REPRESENTATIVE, CLEAN, COMPANY)]
+    )
     assert desk.ANSWER.read is not None
     with db.reading() as session:
         early = desk.ANSWER.read(session, checks[:2])
@@ -239,3 +251,50 @@ def test_checks_looked_up_before_the_lock_answer_as_those_looked_up_under_it(
     assert [len(r.hits) for r in direct] == [1, 1, 0, 1]  # type: ignore[union-attr]
     unlogged = [r.model_copy(update={"check_id": 0}) for r in [*mixed, *direct]]  # type: ignore[union-attr]
     assert unlogged[:4] == unlogged[4:]
+
+
+def _tamper_checks(db: Database, statement: str) -> list[str]:
+    """Edit the checks as someone with database access would; what verification finds."""
+    with db.writing() as session:
+        session.execute(text(statement))
+    with db.reading() as session:
+        return integrity.problems(session)
+
+
+def test_a_group_is_one_audit_entry_per_asker_that_seals_its_rows(
+    db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    other = Principal(kind="cli", id=None, name="other", role=Role.PLATFORM_ADMIN)
+    asked = [(ADMIN, COMPANY), (other, CLEAN), (ADMIN, REPRESENTATIVE), (other, COMPANY)]
+    checks = _desk_checks(make_listed(db, factory, tmp_path), asked)
+    with db.writing() as session:
+        answers = desk.ANSWER.work(session, checks)
+    ids = [r.check_id for r in answers]  # type: ignore[union-attr]
+    assert [r.code for r in answers] == [code for _, code in asked]  # type: ignore[union-attr]
+    assert (ids[2] - ids[0], ids[3] - ids[1]) == (1, 1)  # each asker's checks in a row
+    with db.reading() as session:
+        entries = list(
+            session.execute(
+                select(AuditEntry.seq, AuditEntry.actor, AuditEntry.detail).where(
+                    AuditEntry.action == CHECKS_LOGGED
+                )
+            )
+        )
+        sealed = {i: seq for i, seq in session.execute(select(Check.id, Check.audit_seq))}
+        assert integrity.problems(session) == []
+    assert [(e.actor, json.loads(e.detail)["count"]) for e in entries] == [
+        (ADMIN.actor, 2),
+        (other.actor, 2),
+    ]
+    assert sealed == {ids[0]: entries[0].seq, ids[2]: entries[0].seq} | {
+        ids[1]: entries[1].seq,
+        ids[3]: entries[1].seq,
+    }
+    changed = _tamper_checks(db, f"UPDATE checks SET purpose = '改过' WHERE id = {ids[3]}")
+    assert changed == [
+        f"the checks logged by audit entry {entries[1].seq} were changed after it was written"
+    ]
+    removed = _tamper_checks(db, f"DELETE FROM checks WHERE audit_seq = {entries[0].seq}")
+    assert f"the checks logged by audit entry {entries[0].seq} were changed" in removed[0]
+    moved = _tamper_checks(db, f"UPDATE checks SET audit_seq = 1 WHERE id = {ids[3]}")
+    assert f"checks {ids[3]}–{ids[3]} name audit entry 1, which did not log them" in moved

@@ -11,10 +11,17 @@ from fastapi.testclient import TestClient
 from tests.factories import Factory, login
 from tests.ingest_data import company_row
 from tests.public_city import make_listed
+from xinyong.accounts.models import Department
 from xinyong.core.db import Database
 from xinyong.core.security import Role
 
 COMPANY = company_row(1)["统一社会信用代码"]
+
+
+def _checker(app: FastAPI, factory: Factory, department: Department) -> TestClient:
+    """A client with a checker's key of ``department``."""
+    key = factory.api_key(Role.CHECKER, department.code)
+    return TestClient(app, headers={"Authorization": f"Bearer {key}"})
 
 
 def test_the_subject_sees_who_read_their_data_and_why(
@@ -22,10 +29,7 @@ def test_the_subject_sees_who_read_their_data_and_why(
 ) -> None:
     make_listed(db, factory, tmp_path)
     department = factory.department()
-    checker = TestClient(
-        app,
-        headers={"Authorization": f"Bearer {factory.api_key(Role.CHECKER, department.code)}"},
-    )
+    checker = _checker(app, factory, department)
     body = {"code": COMPANY, "scenario": "PROCUREMENT", "purpose": "供应商资格审查"}
     assert checker.post("/api/v1/checks", json=body).status_code == 200
 
@@ -46,3 +50,18 @@ def test_the_subject_sees_who_read_their_data_and_why(
     stranger = TestClient(app)
     login(stranger, factory.user(Role.CITIZEN))
     assert stranger.get("/api/v1/me/reads").json() == []
+
+
+def test_a_batch_check_is_in_the_query_log_once_per_request(
+    app: FastAPI, db: Database, factory: Factory, tmp_path: Path
+) -> None:
+    make_listed(db, factory, tmp_path)
+    checker = _checker(app, factory, factory.department())
+    body = {"codes": [COMPANY, COMPANY], "scenario": "PROCUREMENT", "purpose": "批量资格审查"}
+    assert checker.post("/api/v1/checks/batch", json=body).status_code == 200
+    company = TestClient(app)
+    login(company, factory.user(Role.CITIZEN, subject_code=COMPANY))
+    reads = company.get("/api/v1/me/reads").json()
+    assert [(r["what"], r["purpose"], r["basis"]) for r in reads] == [
+        ("联合奖惩核查", "批量资格审查", "依法履职")
+    ]

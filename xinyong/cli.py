@@ -333,11 +333,14 @@ def apikeys_revoke(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Walk the hash chain; exit 1 and list the problems if any entry was changed or deleted."""
+    """Walk the hash chain; exit 1 and list the problems if any entry was changed or deleted
+    (or any check row its entry sealed)."""
     from xinyong.audit.service import verify
+    from xinyong.sanctions import integrity
 
     with database().reading() as session:
         report = verify(session)
+        report.problems += integrity.problems(session)
     for problem in report.problems:
         err.print(f"[red]✗[/red] {problem}")
     if not report.ok:

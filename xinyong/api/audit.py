@@ -11,6 +11,7 @@ from sqlalchemy import select
 from xinyong.audit import service
 from xinyong.audit.models import AuditEntry
 from xinyong.core.security import Principal, Role
+from xinyong.sanctions import integrity
 from xinyong.web.access import allow
 from xinyong.web.deps import MAX_SEQ, DbSession
 
@@ -77,6 +78,8 @@ def entries(
 
 @router.get("/verify", response_model=VerifyOut, summary="Verify the hash chain")
 def verify(session: DbSession, _: Principal = allow(Role.AUDITOR)) -> VerifyOut:
-    """Recompute every hash; report changed or deleted entries."""
+    """Recompute every hash; report changed or deleted entries, and check rows changed
+    since their entry sealed them."""
     report = service.verify(session)
+    report.problems += integrity.problems(session)
     return VerifyOut(ok=report.ok, checked=report.checked, problems=report.problems)

@@ -147,42 +147,35 @@ def record(
 
 
 @dataclass(frozen=True)
-class Read:
-    """One read of personal data, for logging many at once."""
+class Pending:
+    """An entry to append with others: who, what, and its other columns."""
 
     principal: Principal
-    subject_ref: str
-    purpose: str
-    target_type: str
-    target_id: str | int | None
-    ip: str | None
+    action: str
+    fields: Mapping[str, Any]
 
 
-def record_reads(session: Session, reads: Sequence[Read]) -> None:
-    """Log many reads of personal data (查询使用登记) with one insert, the chain's head
-    moved once (the check desk logs a group of checks this way)."""
-    if not reads:
-        return
+def next_seq(session: Session) -> int:
+    """The ``seq`` the next entry appended in this transaction will have (it holds the
+    chain's lock from here on)."""
+    return _chain_tip(session).seq + 1
+
+
+def append(session: Session, pending: Sequence[Pending]) -> list[int]:
+    """Append many entries with one insert, the head moved once; their ``seq``s."""
+    if not pending:
+        return []
     tip = _chain_tip(session)
     seq, prev_hash = tip.seq, tip.hash
     entries = []
-    for read in reads:
+    for item in pending:
         seq += 1
-        entry = _entry(
-            read.principal,
-            READ_PERSONAL_DATA,
-            seq,
-            prev_hash,
-            target_type=read.target_type,
-            target_id=read.target_id,
-            subject_ref=read.subject_ref,
-            purpose=read.purpose,
-            ip=read.ip,
-        )
+        entry = _entry(item.principal, item.action, seq, prev_hash, **item.fields)
         entries.append(entry)
         prev_hash = entry["hash"]
     session.connection().execute(insert(table_of(AuditEntry)), entries)
     _move_head(session, tip, seq, prev_hash)
+    return [entry["seq"] for entry in entries]
 
 
 def record_read(

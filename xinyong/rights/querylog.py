@@ -1,13 +1,15 @@
 """The subject's own query log (查询使用登记): who read their personal data, when, for what —
 the staff view of their archive, a check, a credit report, an identity lookup. Taken from
-the hash-chained audit trail, where every such read is written before it is answered."""
+the hash-chained audit trail, where every such read is written before it is answered, and
+from the checks that the trail's entries seal (sanctions/integrity.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
@@ -16,6 +18,7 @@ from xinyong.audit.service import READ_PERSONAL_DATA
 from xinyong.core.security import Role
 from xinyong.identity.models import Subject
 from xinyong.identity.service import subject_ref
+from xinyong.sanctions.models import Check
 
 PAGE = 50
 ROLE_NAMES = {role.value: role.label for role in Role}
@@ -23,6 +26,7 @@ WHAT = {
     "archive": "查看信用档案",
     "report": "出具信用报告",
     "check": "联合奖惩核查",
+    "checks": "联合奖惩核查",
     "subject": "查询主体信息",
     "status": "核验信用状况",
 }
@@ -40,12 +44,26 @@ class ReadView(BaseModel):
     basis: str = Field(description="本人, 信用主体授权, or 依法履职 (the reader's duty)")
 
 
+# What the log shows of a read: its audit entry.
+READ_COLUMNS = (
+    AuditEntry.seq,
+    AuditEntry.at,
+    AuditEntry.actor,
+    AuditEntry.role,
+    AuditEntry.department_code,
+    AuditEntry.target_type,
+    AuditEntry.purpose,
+)
+
+
 def reads_of(
     session: Session, subject: Subject, principal_actor: str, before: int | None = None
 ) -> list[ReadView]:
-    """The latest reads of the subject's data, newest first (``PAGE`` at a time)."""
-    query = (
-        select(AuditEntry)
+    """The latest reads of the subject's data, newest first (``PAGE`` at a time): the
+    audit trail's reads that name the subject, and the checks of the subject, each shown
+    by the audit entry that logged it with the rest of its group."""
+    reads = (
+        select(*READ_COLUMNS)
         .where(
             AuditEntry.subject_ref == subject_ref(subject.code_type, subject.code),
             AuditEntry.action == READ_PERSONAL_DATA,
@@ -53,9 +71,19 @@ def reads_of(
         .order_by(AuditEntry.seq.desc())
         .limit(PAGE)
     )
+    checks = (
+        select(*READ_COLUMNS)
+        .join(Check, Check.audit_seq == AuditEntry.seq)
+        .where(Check.subject_id == subject.id)
+        .distinct()  # the same subject twice in one group is one read
+        .order_by(AuditEntry.seq.desc())
+        .limit(PAGE)
+    )
     if before is not None:
-        query = query.where(AuditEntry.seq < before)
-    entries = list(session.scalars(query))
+        reads = reads.where(AuditEntry.seq < before)
+        checks = checks.where(Check.audit_seq < before)
+    both = [*session.execute(reads), *session.execute(checks)]
+    entries = sorted(both, key=lambda entry: entry.seq, reverse=True)[:PAGE]
     codes = {e.department_code for e in entries if e.department_code}
     rows = session.execute(
         select(Department.code, Department.name).where(Department.code.in_(codes))
@@ -74,7 +102,7 @@ def reads_of(
     ]
 
 
-def _basis(entry: AuditEntry, own_actor: str) -> str:
+def _basis(entry: Row[Any], own_actor: str) -> str:
     """On what footing the read was made: the subject themself, their authorisation, or the
     reader's legal duty (a department's check, the centre's administration)."""
     if entry.actor == own_actor:
@@ -84,7 +112,7 @@ def _basis(entry: AuditEntry, own_actor: str) -> str:
     return "依法履职"
 
 
-def _who(entry: AuditEntry, names: dict[str, str], own_actor: str) -> str:
+def _who(entry: Row[Any], names: dict[str, str], own_actor: str) -> str:
     """The reader as an organisation and a role: the subject learns which body looked and
     in what capacity, not a clerk's account name."""
     if entry.actor == own_actor:

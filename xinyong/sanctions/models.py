@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.core.db import Base, BigId, UTCDateTime, str_enum, utcnow
@@ -24,7 +24,8 @@ class Check(Base):
 
     __tablename__ = "checks"
     __table_args__ = (
-        Index("ix_checks_subject", "subject_id", "checked_at"),
+        # The subject's query log (rights/querylog.py) reads their checks by audit entry.
+        Index("ix_checks_subject", "subject_id", "audit_seq"),
         Index("ix_checks_department", "department_code", "checked_at"),
     )
 
@@ -37,6 +38,8 @@ class Check(Base):
     checked_by: Mapped[str] = mapped_column(String(120))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     hits: Mapped[int] = mapped_column(default=0)
+    # The audit entry that logged this check with the rest of its group (null before 0017).
+    audit_seq: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class CheckHit(Base):

@@ -2,8 +2,9 @@
 
 A hit needs an active list entry whose basis record is in force, undisputed and within its
 period today: a record under objection, expired or repaired produces no hit. Every check
-is stored (``checks``, ``check_hits``) for the feedback loop; a single check is also a
-``personal_data.read`` in the audit trail, a batch one audit entry naming its range.
+is stored (``checks``, ``check_hits``) for the feedback loop and the subject's query log;
+the checks of one request, or of one asker in a group of single checks, are one audit
+entry (``checks.logged``) that seals their rows with a digest (sanctions/integrity.py).
 
 Finding reads only; logging writes. Single checks are both, for a group at a time, in the
 check desk (sanctions/desk.py); a batch is found in the request's read-only session and
@@ -37,6 +38,7 @@ from xinyong.ingest.models import Record, RecordStatus
 from xinyong.lists.definitions import ListsFile
 from xinyong.lists.models import ListEntry
 from xinyong.sanctions.definitions import MeasuresFile
+from xinyong.sanctions.integrity import CHECKS_LOGGED, digest
 from xinyong.sanctions.models import Check, CheckHit
 from xinyong.sanctions.schemas import CheckResult, Hit
 
@@ -114,7 +116,12 @@ ENTRIES_IN_FORCE = (
     .with_hint(ListEntry, "INDEXED BY ix_list_entries_subject", "sqlite")
 )
 
-INSERT_CHECKS = insert(Check).returning(Check.id, sort_by_parameter_order=True)
+INSERT_CHECKS = insert(table_of(Check))
+INSERT_HITS = insert(table_of(CheckHit))
+LAST_CHECK_ID = select(func.max(Check.id))
+NEXT_CHECK_IDS = select(func.nextval(func.pg_get_serial_sequence("checks", "id"))).select_from(
+    func.generate_series(1, bindparam("count"))
+)
 
 
 def _subjects(session: Session, asked: list[Asked]) -> dict[Asked, tuple[int, str]]:
@@ -255,10 +262,23 @@ class Asker:
 
 
 def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]:
-    """Insert the checks and their hits in bulk; the checks' ids in the order asked."""
+    """Insert the checks and their hits in bulk, logged in the audit trail by one entry per
+    asker that names its checks' digest; the checks' ids in the order asked."""
+    runs: dict[Asker, list[int]] = {}
+    for position, asker in enumerate(askers):
+        runs.setdefault(asker, []).append(position)
+    connection = session.connection()
+    ids = [0] * len(askers)
+    # Each asker's checks get consecutive ids, so that its audit entry names their range.
+    order = [position for positions in runs.values() for position in positions]
+    for check_id, position in zip(_new_ids(connection, len(order)), order, strict=True):
+        ids[position] = check_id
+    first_seq = audit.next_seq(session)
+    seqs = {asker: first_seq + k for k, asker in enumerate(runs)}
     now = utcnow()
     rows: list[dict[str, Any]] = [
         {
+            "id": check_id,
             "subject_id": found.subjects[item][0] if item in found.subjects else None,
             "subject_ref": item.ref,
             "scenario": found.scenario,
@@ -267,11 +287,11 @@ def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]
             "checked_by": asker.principal.actor,
             "checked_at": now,
             "hits": len(found.hits_of(item)),
+            "audit_seq": seqs[asker],
         }
-        for item, asker in zip(found.asked, askers, strict=True)
+        for check_id, item, asker in zip(ids, found.asked, askers, strict=True)
     ]
-    connection = session.connection()
-    ids = _insert_checks(connection, rows)
+    connection.execute(INSERT_CHECKS, rows)
     hit_rows = [
         {
             "check_id": check_id,
@@ -285,24 +305,41 @@ def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]
         for hit, entry_id in found.hits_of(item)
     ]
     if hit_rows:
-        connection.execute(insert(table_of(CheckHit)), hit_rows)
+        connection.execute(INSERT_HITS, hit_rows)
+    logged = audit.append(
+        session, [_logged(asker, [rows[i] for i in positions]) for asker, positions in runs.items()]
+    )
+    assert logged == list(seqs.values()), "the audit chain moved within the transaction"
     for principal in {asker.principal for asker in askers}:
         tokens.note_api_key_use(session, principal)
     return ids
 
 
-def _insert_checks(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert the checks; their ids in order."""
+def _logged(asker: Asker, rows: list[dict[str, Any]]) -> audit.Pending:
+    """The audit entry of one asker's checks in a group: a ``personal_data.read`` of each
+    subject, kept in ``checks`` and sealed here by the rows' digest."""
+    return audit.Pending(
+        asker.principal,
+        CHECKS_LOGGED,
+        {
+            "target_type": "checks",
+            "target_id": f"{rows[0]['id']}-{rows[-1]['id']}",
+            "purpose": asker.purpose,
+            "ip": asker.ip,
+            "detail": {"count": len(rows), "scenario": rows[0]["scenario"], "digest": digest(rows)},
+        },
+    )
+
+
+def _new_ids(connection: Connection, count: int) -> list[int]:
+    """Ids for ``count`` new checks, ascending."""
     if connection.dialect.name != "sqlite":
-        return list(connection.execute(INSERT_CHECKS, rows).scalars())
+        return sorted(connection.execute(NEXT_CHECK_IDS, {"count": count}).scalars())
     # SQLite cannot promise RETURNING's order for a multi-row insert, so SQLAlchemy sent one
     # statement per row (10,000 codes: half a second). This transaction holds SQLite's write
     # lock, so the next ids are ours to give, and the rows go in as multi-row inserts.
-    start = int(connection.execute(select(func.max(Check.id))).scalar() or 0) + 1
-    ids = list(range(start, start + len(rows)))
-    rows = [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
-    connection.execute(insert(table_of(Check)), rows)
-    return ids
+    start = int(connection.execute(LAST_CHECK_ID).scalar() or 0) + 1
+    return list(range(start, start + count))
 
 
 def _results(found: Found, ids: list[int]) -> list[CheckResult]:
@@ -319,47 +356,16 @@ def _results(found: Found, ids: list[int]) -> list[CheckResult]:
     ]
 
 
-def _log_reads(session: Session, found: Found, askers: Sequence[Asker], ids: list[int]) -> None:
-    """A ``personal_data.read`` in the audit trail for each check."""
-    audit.record_reads(
-        session,
-        [
-            audit.Read(asker.principal, item.ref, asker.purpose, "check", check_id, asker.ip)
-            for check_id, item, asker in zip(ids, found.asked, askers, strict=True)
-        ],
-    )
-
-
 def log_each(session: Session, found: Found, askers: Sequence[Asker]) -> list[CheckResult]:
-    """Store checks asked one by one (the query log of each, and a ``personal_data.read``
-    each in the audit trail) and answer them with their ids."""
-    ids = _store(session, found, askers)
-    _log_reads(session, found, askers, ids)
-    return _results(found, ids)
+    """Store checks asked one by one and answer them with their ids."""
+    return _results(found, _store(session, found, askers))
 
 
 def log(
     session: Session, principal: Principal, found: Found, purpose: str, ip: str | None
 ) -> list[int]:
-    """Store the checks of one request; their ids in the order asked. One code asked is a
-    ``personal_data.read`` in the audit trail, a batch one audit entry naming its range
-    (each check is in ``checks`` with its subject)."""
-    askers = [Asker(principal, purpose, ip)] * len(found.asked)
-    ids = _store(session, found, askers)
-    if len(ids) <= 1:
-        _log_reads(session, found, askers, ids)
-        return ids
-    audit.record(
-        session,
-        principal,
-        "checks.batch",
-        target_type="checks",
-        target_id=f"{ids[0]}-{ids[-1]}",
-        purpose=purpose,
-        detail={"count": len(ids), "scenario": found.scenario},
-        ip=ip,
-    )
-    return ids
+    """Store the checks of one request; their ids in the order asked."""
+    return _store(session, found, [Asker(principal, purpose, ip)] * len(found.asked))
 
 
 def batch_json(found: Found, ids: list[int]) -> bytes:
