@@ -189,6 +189,9 @@ def test_security_headers_and_csrf_cookie(client: TestClient) -> None:
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
     assert "xinyong_csrf" in response.headers["set-cookie"]
+    api = client.get("/api/v1/catalog")
+    assert api.headers["x-content-type-options"] == "nosniff"
+    assert "set-cookie" not in api.headers  # the API's clients are systems, not forms
 
 
 def test_unknown_page_is_a_friendly_404(client: TestClient) -> None:

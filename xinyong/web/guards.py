@@ -1,4 +1,4 @@
-"""Browser guards on every response: security headers and the CSRF seed cookie.
+"""Browser guards on every response: security headers and, for pages, the CSRF seed cookie.
 
 Plain ASGI middleware rather than ``@app.middleware("http")``: Starlette's function
 middleware re-streams every response through a task and a queue, which cost the check
@@ -13,6 +13,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from xinyong.api import API_PREFIX
 from xinyong.web.access import CSRF_COOKIE, csrf_seed
 from xinyong.web.errors import refuse_nul
 
@@ -53,13 +54,15 @@ class BrowserGuards:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
+        # The API's clients are systems with keys: a CSRF seed is for the pages' forms.
+        browser = not scope["path"].startswith(API_PREFIX)
 
         async def guarded(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                if CSRF_COOKIE not in request.cookies:
+                if browser and CSRF_COOKIE not in request.cookies:
                     cookie = seed_cookie(csrf_seed(request), secure=self.secure_cookie)
                     headers.append("set-cookie", cookie)
             await send(message)
