@@ -74,6 +74,18 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
         session.close()
 
 
+def _look_up(
+    request: Request,
+    resolve: Callable[[Session, str], Principal | None],
+    credential: str,
+    write: bool = False,
+) -> Principal | None:
+    """``resolve`` the credential in a transaction of its own (a worker thread's)."""
+    database = app_state(request).database
+    with database.writing() if write else database.reading() as session:
+        return resolve(session, credential)
+
+
 def client_ip(request: Request) -> str | None:
     """The address a request came from, for the query log."""
     return request.client.host if request.client else None
@@ -90,10 +102,13 @@ Today = Annotated[date, Depends(today)]
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
-async def current_principal(request: Request, session: DbSession) -> Principal:
+async def current_principal(request: Request) -> Principal:
     """Who is asking: an API key (Authorization: Bearer), a browser session, or nobody.
 
-    A key resolved lately is answered from memory without a trip to a worker thread."""
+    A key resolved lately is answered from memory, without a session or a trip to a worker
+    thread (the check, the hottest path, mostly comes this way); otherwise the key or the
+    session is looked up in a transaction of its own, which notes a key's use (coarsely) for
+    a request that may write."""
     authorization = request.headers.get("authorization", "")
     if authorization:
         scheme, _, credential = authorization.partition(" ")
@@ -103,14 +118,18 @@ async def current_principal(request: Request, session: DbSession) -> Principal:
             )
         key = credential.strip()
         found = tokens.cached_api_key(key) or await run_in_threadpool(
-            tokens.resolve_api_key, session, key
+            _look_up, request, tokens.resolve_api_key, key, _may_write(request)
         )
         if found is None:
             raise NotAuthenticated("API 密钥无效、已过期或已吊销", code="bad_api_key")
         principal = found
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
-        found = await run_in_threadpool(tokens.resolve_session, session, cookie) if cookie else None
+        found = (
+            await run_in_threadpool(_look_up, request, tokens.resolve_session, cookie)
+            if cookie
+            else None
+        )
         principal = found or ANONYMOUS
     request.state.principal = principal
     return principal
