@@ -66,7 +66,11 @@ def test_checkpoints_run_in_the_background_not_in_the_commit(
     busy, log, copied = done[0]
     assert (busy, copied) == (0, log)
     assert log > 0
-    database.engine.dispose()
+    running = [t for t in threading.enumerate() if t.name == "xinyong-checkpointer"]
+    database.engine.dispose()  # and its checkpointer with it
+    assert len([t for t in threading.enumerate() if t.name == "xinyong-checkpointer"]) == (
+        len(running) - 1
+    )
 
 
 def test_one_writer_at_a_time_and_readers_never_wait(tmp_path: object) -> None:

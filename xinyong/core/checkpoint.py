@@ -35,6 +35,7 @@ class Checkpointer:
         self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._pid = 0
+        self._generation = 0  # a thread runs while the generation it started in lasts
 
     def committed(self) -> None:
         """Note a commit: the log has grown (starts the thread on the first commit of this
@@ -48,20 +49,34 @@ class Checkpointer:
             if self._pid == os.getpid():
                 return
             self._thread = threading.Thread(
-                target=self._loop, name="xinyong-checkpointer", daemon=True
+                target=self._loop,
+                args=(self._generation,),
+                name="xinyong-checkpointer",
+                daemon=True,
             )
             self._thread.start()
             self._pid = os.getpid()
 
-    def _loop(self) -> None:
+    def stop(self) -> None:
+        """End the thread (the engine was disposed of); a later commit starts another."""
+        with self._start_lock:
+            thread, self._thread, self._pid = self._thread, None, 0
+            self._generation += 1
+            self._wake.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+
+    def _loop(self, generation: int) -> None:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
-            while True:
+            while generation == self._generation:
                 self._wake.wait()
+                if generation != self._generation:
+                    return
                 time.sleep(self.gather_seconds)  # let the commits of the moment gather
                 self._wake.clear()
                 self.checkpoint(connection)
-        finally:  # pragma: no cover - a daemon thread ends with its process
+        finally:
             connection.close()
 
     @staticmethod

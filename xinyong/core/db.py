@@ -202,6 +202,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, database: str | None
         writelock.install(engine)
     if checkpointer is not None:
         event.listen(engine, "commit", lambda _connection: checkpointer.committed())
+        event.listen(engine, "engine_disposed", lambda _engine: checkpointer.stop())
 
 
 def create_db_engine(
