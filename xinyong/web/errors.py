@@ -63,7 +63,8 @@ def refuse_nul(request: Request) -> Response | None:
     """A 400 for a path or query carrying a NUL character, which no text column can hold
     (PostgreSQL refuses it outright), so both engines answer the same; None otherwise."""
     query = request.scope.get("query_string", b"").lower()
-    if "\x00" in request.url.path or b"%00" in query or b"\x00" in query:
+    # The scope's path, not request.url: building the URL cost the check desk 4 % of a check.
+    if "\x00" in request.scope["path"] or b"%00" in query or b"\x00" in query:
         return _error_response(request, 400, "bad_request", NUL_MESSAGE)
     return None
 
