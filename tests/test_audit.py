@@ -104,7 +104,6 @@ def test_reads_of_personal_data_are_recorded(db: Database) -> None:
 def test_reads_logged_many_at_once_extend_the_same_chain(db: Database) -> None:
     _write(db, 2)
     with db.writing() as session:
-        first = audit.next_seq(session)
         seqs = audit.append(
             session,
             [
@@ -113,7 +112,7 @@ def test_reads_logged_many_at_once_extend_the_same_chain(db: Database) -> None:
             ],
         )
         audit.record(session, ADMIN, "test.after", target_type="thing", target_id=9)
-    assert seqs == list(range(first, first + 5)) == [3, 4, 5, 6, 7]
+    assert seqs == [3, 4, 5, 6, 7]
     report = _verify(db)
     assert report.ok, report.problems
     assert report.checked == 8

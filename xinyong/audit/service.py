@@ -155,12 +155,6 @@ class Pending:
     fields: Mapping[str, Any]
 
 
-def next_seq(session: Session) -> int:
-    """The ``seq`` the next entry appended in this transaction will have (it holds the
-    chain's lock from here on)."""
-    return _chain_tip(session).seq + 1
-
-
 def append(session: Session, pending: Sequence[Pending]) -> list[int]:
     """Append many entries with one insert, the head moved once; their ``seq``s."""
     if not pending:

@@ -87,8 +87,9 @@ def requesting_department(principal: Principal, asked: str | None) -> str:
 
 # Built once: the check is the hottest path, and building a statement costs as much as
 # running it. Run on the session's connection, past the ORM, with the values bound.
-SUBJECTS_BY_CODE = select(Subject.id, Subject.code, Subject.name).where(
-    Subject.code_type == bindparam("code_type"),
+CHECKED_TYPES = (CodeType.USCC, CodeType.RIC)  # what a check takes (``recognise``)
+SUBJECTS_BY_CODE = select(Subject.id, Subject.code_type, Subject.code, Subject.name).where(
+    Subject.code_type.in_(CHECKED_TYPES),
     in_json_array(Subject.code, bindparam("codes", type_=String)),
 )
 ENTRIES_IN_FORCE = (
@@ -125,18 +126,15 @@ NEXT_CHECK_IDS = select(func.nextval(func.pg_get_serial_sequence("checks", "id")
 
 
 def _subjects(session: Session, asked: list[Asked]) -> dict[Asked, tuple[int, str]]:
-    """Subject id and name of each code the platform holds."""
-    found: dict[Asked, tuple[int, str]] = {}
-    connection = session.connection()
-    for code_type in CodeType:
-        codes = [a.code for a in asked if a.code_type is code_type]
-        if codes:
-            rows = connection.execute(
-                SUBJECTS_BY_CODE, {"code_type": code_type, "codes": json.dumps(codes)}
-            )
-            for subject_id, code, name in rows:
-                found[Asked(code, code_type)] = (subject_id, name)
-    return found
+    """Subject id and name of each code the platform holds (one query for both kinds of
+    code: a code of the other kind that happens to match is not what was asked)."""
+    wanted = set(asked)
+    codes = json.dumps(sorted({a.code for a in wanted}))
+    rows = session.connection().execute(SUBJECTS_BY_CODE, {"codes": codes})
+    found = {
+        Asked(code, code_type): (subject_id, name) for subject_id, code_type, code, name in rows
+    }
+    return {key: value for key, value in found.items() if key in wanted}
 
 
 def _hits(
@@ -273,8 +271,6 @@ def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]
     order = [position for positions in runs.values() for position in positions]
     for check_id, position in zip(_new_ids(connection, len(order)), order, strict=True):
         ids[position] = check_id
-    first_seq = audit.next_seq(session)
-    seqs = {asker: first_seq + k for k, asker in enumerate(runs)}
     now = utcnow()
     rows: list[dict[str, Any]] = [
         {
@@ -287,10 +283,15 @@ def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]
             "checked_by": asker.principal.actor,
             "checked_at": now,
             "hits": len(found.hits_of(item)),
-            "audit_seq": seqs[asker],
         }
         for check_id, item, asker in zip(ids, found.asked, askers, strict=True)
     ]
+    logged = audit.append(
+        session, [_logged(asker, [rows[i] for i in positions]) for asker, positions in runs.items()]
+    )
+    for seq, positions in zip(logged, runs.values(), strict=True):
+        for position in positions:
+            rows[position]["audit_seq"] = seq
     connection.execute(INSERT_CHECKS, rows)
     hit_rows = [
         {
@@ -306,10 +307,6 @@ def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]
     ]
     if hit_rows:
         connection.execute(INSERT_HITS, hit_rows)
-    logged = audit.append(
-        session, [_logged(asker, [rows[i] for i in positions]) for asker, positions in runs.items()]
-    )
-    assert logged == list(seqs.values()), "the audit chain moved within the transaction"
     for principal in {asker.principal for asker in askers}:
         tokens.note_api_key_use(session, principal)
     return ids
