@@ -25,8 +25,8 @@ ROLE_NAMES = {role.value: role.label for role in Role}
 WHAT = {
     "archive": "查看信用档案",
     "report": "出具信用报告",
-    "check": "联合奖惩核查",
-    "checks": "联合奖惩核查",
+    "check": "联合奖惩核查",  # a check logged alone (before migration 0017)
+    "checks": "联合奖惩核查",  # a group's entry (sanctions/integrity.py)
     "subject": "查询主体信息",
     "status": "核验信用状况",
 }

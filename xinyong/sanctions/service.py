@@ -261,31 +261,13 @@ class Asker:
 
 def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]:
     """Insert the checks and their hits in bulk, logged in the audit trail by one entry per
-    asker that names its checks' digest; the checks' ids in the order asked."""
-    runs: dict[Asker, list[int]] = {}
+    asker that seals its checks' rows; the checks' ids in the order asked."""
+    runs: dict[Asker, list[int]] = {}  # each asker's checks, by position
     for position, asker in enumerate(askers):
         runs.setdefault(asker, []).append(position)
     connection = session.connection()
-    ids = [0] * len(askers)
-    # Each asker's checks get consecutive ids, so that its audit entry names their range.
-    order = [position for positions in runs.values() for position in positions]
-    for check_id, position in zip(_new_ids(connection, len(order)), order, strict=True):
-        ids[position] = check_id
-    now = utcnow()
-    rows: list[dict[str, Any]] = [
-        {
-            "id": check_id,
-            "subject_id": found.subjects[item][0] if item in found.subjects else None,
-            "subject_ref": item.ref,
-            "scenario": found.scenario,
-            "department_code": found.department,
-            "purpose": asker.purpose,
-            "checked_by": asker.principal.actor,
-            "checked_at": now,
-            "hits": len(found.hits_of(item)),
-        }
-        for check_id, item, asker in zip(ids, found.asked, askers, strict=True)
-    ]
+    ids = _ids_by_asker(connection, runs)
+    rows = _check_rows(found, askers, ids)
     logged = audit.append(
         session, [_logged(asker, [rows[i] for i in positions]) for asker, positions in runs.items()]
     )
@@ -307,9 +289,38 @@ def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]
     ]
     if hit_rows:
         connection.execute(INSERT_HITS, hit_rows)
-    for principal in {asker.principal for asker in askers}:
+    for principal in {asker.principal for asker in runs}:
         tokens.note_api_key_use(session, principal)
     return ids
+
+
+def _ids_by_asker(connection: Connection, runs: dict[Asker, list[int]]) -> list[int]:
+    """New ids for the checks at the positions ``runs`` gives, each asker's in a row (so
+    that its audit entry names their range); the ids by position."""
+    order = [position for positions in runs.values() for position in positions]
+    ids = [0] * len(order)
+    for check_id, position in zip(_new_ids(connection, len(order)), order, strict=True):
+        ids[position] = check_id
+    return ids
+
+
+def _check_rows(found: Found, askers: Sequence[Asker], ids: list[int]) -> list[dict[str, Any]]:
+    """The ``checks`` rows of what was found, one per code asked."""
+    now = utcnow()
+    return [
+        {
+            "id": check_id,
+            "subject_id": found.subjects[item][0] if item in found.subjects else None,
+            "subject_ref": item.ref,
+            "scenario": found.scenario,
+            "department_code": found.department,
+            "purpose": asker.purpose,
+            "checked_by": asker.principal.actor,
+            "checked_at": now,
+            "hits": len(found.hits_of(item)),
+        }
+        for check_id, item, asker in zip(ids, found.asked, askers, strict=True)
+    ]
 
 
 def _logged(asker: Asker, rows: list[dict[str, Any]]) -> audit.Pending:
