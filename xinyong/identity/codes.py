@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
+from operator import mul
 
 from stdnum import numdb
 
@@ -112,25 +113,33 @@ RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 RIC_CHECK = "10X98765432"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
+_USCC_CHARACTERS = frozenset(USCC_ALPHABET)
+ORG_CODE_CHECK = {10: "X", 11: "0"}
 
 
+# The sums below run in map() rather than a generator: a batch check of 10,000 codes spent
+# a fifth of its time recognising them.
 def ric_check_character(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character of the first 17 digits of an ID number."""
-    total = sum(int(c) * w for c, w in zip(first17, RIC_WEIGHTS, strict=True))
-    return RIC_CHECK[total % 11]
+    if len(first17) != len(RIC_WEIGHTS):
+        raise ValueError("an ID number's body is 17 digits")
+    return RIC_CHECK[sum(map(mul, map(int, first17), RIC_WEIGHTS)) % 11]
 
 
 def uscc_check_character(first17: str) -> str:
     """The GB 32100 check character of the first 17 characters of a USCC."""
-    total = sum(_USCC_VALUE[c] * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    if len(first17) != len(USCC_WEIGHTS):
+        raise ValueError("a USCC's body is 17 characters")
+    total = sum(map(mul, map(_USCC_VALUE.__getitem__, first17), USCC_WEIGHTS))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
 def org_code_check_character(first8: str) -> str:
     """The GB 11714 check character of an 8-character organisation code body."""
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first8, ORG_CODE_WEIGHTS, strict=True))
-    check = 11 - total % 11
-    return {10: "X", 11: "0"}.get(check, str(check))
+    if len(first8) != len(ORG_CODE_WEIGHTS):
+        raise ValueError("an organisation code's body is 8 characters")
+    check = 11 - sum(map(mul, map(_USCC_VALUE.__getitem__, first8), ORG_CODE_WEIGHTS)) % 11
+    return ORG_CODE_CHECK.get(check, str(check))
 
 
 def upgrade_legacy_ric(number15: str) -> str:
@@ -192,7 +201,11 @@ def check_uscc(value: str) -> CodeCheck:
     result = CodeCheck(CodeType.USCC, value, normalised)
     if len(normalised) != 18:
         return result.error("length", USCC_LENGTH.format(len(normalised)))
-    bad = sorted({c for c in normalised if c not in USCC_ALPHABET})
+    bad = (
+        []
+        if _USCC_CHARACTERS.issuperset(normalised)
+        else sorted(set(normalised) - _USCC_CHARACTERS)
+    )
     if bad:
         return result.error(
             "format", f"统一社会信用代码含有不允许的字符：{'、'.join(bad)}（不使用 I、O、Z、S、V）"
