@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -35,15 +36,21 @@ SEALED = (
 STREAM = 5000
 
 
+AT = SEALED.index("checked_at")
+_sealed = itemgetter(*SEALED)
+
+
 def digest(rows: Iterable[Mapping[str, Any]]) -> str:
-    """SHA-256 over the sealed columns of ``rows``, in their order."""
-    hashed = hashlib.sha256()
+    """SHA-256 over the JSON array of the rows' sealed values, in the rows' order (the
+    time as ISO 8601 with microseconds). One ``json.dumps`` for the lot: a batch seals
+    10,000 rows."""
+    values = []
     for row in rows:
-        values = [row[name] for name in SEALED]
-        values[SEALED.index("checked_at")] = row["checked_at"].isoformat(timespec="microseconds")
-        hashed.update(json.dumps(values, ensure_ascii=False).encode())
-        hashed.update(b"\n")
-    return hashed.hexdigest()
+        sealed = list(_sealed(row))
+        sealed[AT] = sealed[AT].isoformat(timespec="microseconds")
+        values.append(sealed)
+    canonical = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _groups(session: Session) -> Iterator[tuple[int, list[dict[str, Any]]]]:
