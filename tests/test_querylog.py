@@ -65,3 +65,8 @@ def test_a_batch_check_is_in_the_query_log_once_per_request(
     assert [(r["what"], r["purpose"], r["basis"]) for r in reads] == [
         ("联合奖惩核查", "批量资格审查", "依法履职")
     ]
+    auditor = TestClient(app)
+    login(auditor, factory.user(Role.AUDITOR))
+    found = auditor.get("/api/v1/audit", params={"subject_ref": f"uscc:{COMPANY}"}).json()
+    assert [(e["action"], e["purpose"]) for e in found] == [("checks.logged", "批量资格审查")]
+    assert auditor.get("/api/v1/audit", params={"subject_ref": "nonsense:1"}).json() == []

@@ -64,7 +64,7 @@ def entries(
     if action:
         query = query.where(AuditEntry.action == action)
     if subject_ref:
-        query = query.where(AuditEntry.subject_ref == subject_ref)
+        query = query.where(integrity.naming(subject_ref))
     found = [AuditEntryOut.model_validate(e) for e in session.scalars(query)]
     service.record(
         session,

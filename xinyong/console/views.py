@@ -20,6 +20,7 @@ from xinyong.core.security import STAFF_ROLES, Principal, Role
 from xinyong.identity.codes import recognise
 from xinyong.identity.models import Subject
 from xinyong.identity.service import subject_ref
+from xinyong.sanctions import integrity
 from xinyong.web.access import allow
 from xinyong.web.deps import MAX_SEQ, DbSession, RowId
 from xinyong.web.flash import pop_flash, set_flash
@@ -253,7 +254,7 @@ def audit_page(
         if recognised is None:
             error = "请输入有效的公民身份号码或统一社会信用代码"
         else:
-            query = query.where(AuditEntry.subject_ref == subject_ref(*recognised))
+            query = query.where(integrity.naming(subject_ref(*recognised)))
     if filters["actor"]:
         query = query.where(AuditEntry.actor == filters["actor"])
     if filters["action"]:

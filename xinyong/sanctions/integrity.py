@@ -15,10 +15,12 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from xinyong.audit.models import AuditEntry
+from xinyong.identity.codes import CodeType
+from xinyong.identity.models import Subject
 from xinyong.sanctions.models import Check
 
 CHECKS_LOGGED = "checks.logged"  # the audit entry of a group of checks by one asker
@@ -34,6 +36,7 @@ SEALED = (
     "hits",
 )
 STREAM = 5000
+CODE_TYPES = frozenset(t.value for t in CodeType)
 
 
 AT = SEALED.index("checked_at")
@@ -51,6 +54,18 @@ def digest(rows: Iterable[Mapping[str, Any]]) -> str:
         values.append(sealed)
     canonical = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def naming(ref: str) -> ColumnElement[bool]:
+    """The audit entries that name the subject ``ref`` (``type:code``): those that name it
+    themselves, and those that logged checks of it (which name their group, not each
+    subject)."""
+    kind, _, code = ref.partition(":")
+    if kind not in CODE_TYPES:  # names no subject the platform could hold
+        return AuditEntry.subject_ref == ref
+    subjects = select(Subject.id).where(Subject.code_type == CodeType(kind), Subject.code == code)
+    checked = select(Check.audit_seq).where(Check.subject_id.in_(subjects))
+    return or_(AuditEntry.subject_ref == ref, AuditEntry.seq.in_(checked))
 
 
 def _groups(session: Session) -> Iterator[tuple[int, list[dict[str, Any]]]]:
