@@ -203,4 +203,9 @@ def test_deadline_api(client: TestClient) -> None:
     }
     day = client.get("/api/v1/calendar/days/2025-10-01").json()
     assert day["holiday"] == "国庆节"
+    beyond = client.get(
+        "/api/v1/calendar/deadline", params={"start": "9999-12-30", "working_days": 5}
+    )
+    assert beyond.status_code == 422  # past the last date a deadline can fall on, not a 500
+    assert beyond.json()["error"]["code"] == "date_out_of_range"
     assert day["working_day"] is False

@@ -99,6 +99,10 @@ class WorkingCalendar:
             raise InvalidInput(f"工作日数应在 0 至 {MAX_WORKING_DAYS} 之间")
         day, counted = start, 0
         while counted < days:
+            if day == date.max:
+                raise InvalidInput(
+                    "截止日期超出可计算的日期范围（至 9999 年底）", code="date_out_of_range"
+                )
             day += timedelta(days=1)
             if self.is_working_day(day):
                 counted += 1
