@@ -21,8 +21,9 @@ from xinyong.api import (
     querylog,
     repairs,
 )
+from xinyong.web import API_PREFIX
 
-API_PREFIX = "/api/v1"
+__all__ = ["API_PREFIX", "add_hot_routes", "build_router"]
 
 
 def build_router() -> APIRouter:

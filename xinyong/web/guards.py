@@ -13,7 +13,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from xinyong.api import API_PREFIX
+from xinyong.web import API_PREFIX
 from xinyong.web.access import CSRF_COOKIE, csrf_seed
 from xinyong.web.errors import refuse_nul
 
