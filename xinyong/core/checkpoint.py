@@ -76,7 +76,11 @@ class Checkpointer:
             thread.join(timeout=5)
 
     def _loop(self, generation: int) -> None:
-        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:  # the connections still checkpoint at FALLBACK_PAGES
+            logger.warning("no background checkpoints for %s", self.path, exc_info=True)
+            return
         try:
             while generation == self._generation:
                 self._wake.wait()
