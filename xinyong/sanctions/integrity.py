@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import groupby
+from itertools import chain, groupby
 from operator import itemgetter
 from typing import Any
 
@@ -91,12 +92,16 @@ def problems(session: Session) -> list[str]:
     )
     groups = _groups(session)
     group = next(groups, None)
-    for seq, detail in entries:
+    # One pass over both streams, in seq order; the last entry is followed by one past all
+    # seqs, so that groups beyond it are met too.
+    for seq, detail in chain(entries, [(math.inf, None)]):
         while group is not None and group[0] < seq:
             found.append(
                 f"checks {_ids(group[1])} name audit entry {group[0]}, which did not log them"
             )
             group = next(groups, None)
+        if detail is None:
+            break
         rows = group[1] if group is not None and group[0] == seq else []
         if digest(rows) != json.loads(detail).get("digest"):
             found.append(
@@ -104,9 +109,6 @@ def problems(session: Session) -> list[str]:
             )
         if rows:
             group = next(groups, None)
-    while group is not None:
-        found.append(f"checks {_ids(group[1])} name audit entry {group[0]}, which did not log them")
-        group = next(groups, None)
     return found
 
 
