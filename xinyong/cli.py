@@ -89,13 +89,10 @@ def serve(
     except XinyongError as exc:
         raise fail(exc.message) from exc
     out.print(f"xinyong on http://{host}:{port}  (database: {configuration.database_url})")
-    if workers == 1:
-        uvicorn.run(application, host=host, port=port, proxy_headers=False, log_level="info")
-        return
-    # Each process builds its own app from the same environment (checked just above).
+    # Several processes each build their own app from the same environment (checked above).
     uvicorn.run(
-        "xinyong.app:create_app",
-        factory=True,
+        application if workers == 1 else "xinyong.app:create_app",
+        factory=workers > 1,
         workers=workers,
         host=host,
         port=port,
