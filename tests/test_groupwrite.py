@@ -165,3 +165,16 @@ def test_reads_run_before_the_writer_waits_for_the_lock(writer: GroupWriter) -> 
             time.sleep(0.1)
         assert (first.result(), late.result()) == ("a+read", "b")
     assert READS == ["a"]
+
+
+def test_with_the_lock_free_reads_are_made_in_the_write_transaction(
+    writer: GroupWriter,
+) -> None:
+    # No separate read transaction when no one else writes: the work reads for itself.
+    READS.clear()
+    assert not writer.database.write_lock_taken()
+    assert writer.submit(ECHO, "a") == "a"
+    assert READS == []
+    with another_process_writes(writer):
+        assert writer.database.write_lock_taken()
+    assert not writer.database.write_lock_taken()

@@ -282,6 +282,13 @@ class Database:
         with self.write_sessions() as session, session.begin():
             yield session
 
+    def write_lock_taken(self) -> bool:
+        """Whether another writer holds the SQLite file's write lock now (never so for
+        PostgreSQL, which has none)."""
+        url = self.engine.url
+        path = writelock.lock_path(url.database) if url.get_backend_name() == "sqlite" else None
+        return path is not None and writelock.taken(path)
+
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only transaction that never takes the write lock."""

@@ -6,9 +6,10 @@ single write lock and pay for its own statements and commit; instead requests ha
 work to one writer thread, which runs everything that arrived meanwhile in one transaction
 and answers each request once it is committed. Work of the same kind is handed over in one
 call (a *batch handler* gets every item of the group), so forty checks are one lookup and
-one insert, not forty. Nothing is answered before it is durable. What a group only reads
-is read before the writer queues for the lock (``BatchHandler.read``), so that the lock is
-held for writing alone.
+one insert, not forty. Nothing is answered before it is durable. When another writer (a
+second server process) holds the lock, what the group only reads is read while it waits
+(``BatchHandler.read``), so that the lock is held for writing alone; when the lock is free,
+the reads are made in the write transaction, saving a transaction per group.
 
 Should a group fail, it is run again item by item with a savepoint each, so a failing item
 fails alone (handlers must be safe to run twice: they only write in the transaction they
@@ -49,10 +50,10 @@ class WriterUnavailable(XinyongError):
 class BatchHandler(Generic[I, R]):
     """Work done for many items at once: one result (or exception) per item, in order.
 
-    ``read``, if given, runs first in a read-only session, before the writer queues for the
+    ``read``, if given, runs first in a read-only session when another writer holds the
     write lock, and returns the items with what it read; ``work`` must accept items either
-    way (those that joined the group while the writer waited for the lock, or whose read
-    failed, come to it as they were asked)."""
+    way (when the lock was free, and those that joined the group while the writer waited
+    for it, or whose read failed, come to it as they were asked)."""
 
     name: str
     work: Callable[[Session, list[I]], Sequence[R | BaseException]]
@@ -154,12 +155,13 @@ class GroupWriter:
             if self._drain(jobs):
                 self._flush(jobs)
                 return
-            self._read(jobs)
+            if self.database.write_lock_taken():
+                self._read(jobs)
             if self._flush(jobs, more=True):
                 return
 
     def _read(self, jobs: list[_Job]) -> None:
-        """Run the handlers' reads outside the write lock: another process writes meanwhile."""
+        """Run the handlers' reads outside the write lock, while another process writes."""
         for handler, members in _by_handler(jobs):
             if handler.read is None:
                 continue

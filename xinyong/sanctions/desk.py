@@ -3,11 +3,11 @@
 Airlines, railways and department systems check one subject at a time, many times a
 second. Each check handed to the group writer (core/groupwrite.py) waits for whatever else
 arrived meanwhile; the group is looked up with one query and logged with one insert, and
-every request gets its own answer once that is committed. The lookup runs in a read
-transaction just before the writer queues for the write lock (checks that join the group
-while it waits are looked up inside the write transaction), so a check sees the database
-as it stood a moment before it was logged: a record put under objection before then
-produces no hit.
+every request gets its own answer once that is committed. The lookup runs in the write
+transaction, or, while another process holds the write lock, in a read transaction just
+before the writer queues for it (checks that join the group while it waits are looked up
+inside the write transaction); either way a check sees the database as it stood at most a
+moment before it was logged: a record put under objection before then produces no hit.
 """
 
 from __future__ import annotations
