@@ -29,6 +29,9 @@ class Result:
     baseline_name: str
     baseline: float
     lower_is_better: bool = False
+    spread: tuple[float, float] | None = (
+        None  # lowest and highest of rounds, when measured in rounds
+    )
 
     @property
     def ratio(self) -> float:
@@ -38,6 +41,13 @@ class Result:
     def shown(self, value: float) -> str:
         """A value of this figure with its unit (times with two decimals)."""
         return f"{value:,.2f} {self.unit}" if self.lower_is_better else f"{value:,.0f} {self.unit}"
+
+    def shown_with_spread(self) -> str:
+        """The figure, and the range of its rounds when it is their median."""
+        if self.spread is None:
+            return self.shown(self.value)
+        low, high = (self.shown(v).split()[0] for v in self.spread)
+        return f"{self.shown(self.value)} (rounds {low}-{high})"
 
 
 def rate(count: int, work: Callable[[], object], repeat: int = 3) -> float:
@@ -69,7 +79,7 @@ def report(results: list[Result]) -> None:
     for r in results:
         table.add_row(
             r.name,
-            r.shown(r.value),
+            r.shown_with_spread(),
             f"{r.shown(r.baseline)} ({r.baseline_name})",
             f"{r.ratio:.2f}",
         )
