@@ -29,25 +29,28 @@ class Result:
     baseline_name: str
     baseline: float
     lower_is_better: bool = False
-    spread: tuple[float, float] | None = (
-        None  # lowest and highest of rounds, when measured in rounds
-    )
+    # The lowest and highest of its rounds, when the figure is their median.
+    spread: tuple[float, float] | None = None
 
     @property
     def ratio(self) -> float:
         """The figure as a share of its baseline."""
         return self.value / self.baseline if self.baseline else 0.0
 
+    def number(self, value: float) -> str:
+        """A value of this figure, without its unit (times with two decimals)."""
+        return f"{value:,.2f}" if self.lower_is_better else f"{value:,.0f}"
+
     def shown(self, value: float) -> str:
-        """A value of this figure with its unit (times with two decimals)."""
-        return f"{value:,.2f} {self.unit}" if self.lower_is_better else f"{value:,.0f} {self.unit}"
+        """A value of this figure with its unit."""
+        return f"{self.number(value)} {self.unit}"
 
     def shown_with_spread(self) -> str:
         """The figure, and the range of its rounds when it is their median."""
         if self.spread is None:
             return self.shown(self.value)
-        low, high = (self.shown(v).split()[0] for v in self.spread)
-        return f"{self.shown(self.value)} (rounds {low}-{high})"
+        low, high = self.spread
+        return f"{self.shown(self.value)} (rounds {self.number(low)}-{self.number(high)})"
 
 
 def rate(count: int, work: Callable[[], object], repeat: int = 3) -> float:
