@@ -61,7 +61,7 @@ def install(engine: Engine) -> None:
 def acquire(connection: Connection, path: str, timeout_ms: int) -> None:
     """Wait for the queue's lock, kept until the transaction ends; fail as a locked
     database after ``timeout_ms``."""
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    descriptor = _open(path)
     try:
         _wait(descriptor, timeout_ms)
     except BaseException:
@@ -75,30 +75,36 @@ def _wait(descriptor: int, timeout_ms: int) -> None:
     # are ten to a thousand times shorter than SQLite's busy handler's.
     deadline = time.monotonic() + timeout_ms / 1000
     pause = FIRST_PAUSE
-    while True:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise OperationalError(
-                    "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
-                ) from None
-            time.sleep(pause)
-            pause = min(pause * 2, LONGEST_PAUSE)
+    while not _try_lock(descriptor):
+        if time.monotonic() >= deadline:
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        time.sleep(pause)
+        pause = min(pause * 2, LONGEST_PAUSE)
 
 
 def taken(path: str) -> bool:
     """Whether another writer holds the queue's lock at this moment: a hint for what to do
     first, never an exclusion (it may be taken or let go the next instant)."""
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    descriptor = _open(path)
+    try:
+        return not _try_lock(descriptor)
+    finally:
+        os.close(descriptor)  # lets go of the lock if this probe took it
+
+
+def _open(path: str) -> int:
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
+def _try_lock(descriptor: int) -> bool:
+    """Take the lock if it is free; whether it was."""
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        return True
-    finally:
-        os.close(descriptor)  # lets go of the lock if this probe took it
-    return False
+        return False
+    return True
 
 
 def release(info: dict[Any, Any]) -> None:
