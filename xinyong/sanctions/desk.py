@@ -76,22 +76,23 @@ def _groups(checks: list[SingleCheck]) -> list[list[int]]:
     return list(groups.values())
 
 
+def _lookup(session: Session, checks: list[SingleCheck]) -> service.Found:
+    """One lookup for checks that can be looked up together."""
+    first = checks[0]
+    asked = [check.asked for check in checks]
+    return service.lookup(
+        session, first.rules, asked, first.scenario, first.department, first.today
+    )
+
+
 def _look(session: Session, checks: list[SingleCheck]) -> list[SingleCheck]:
-    """Each check with what its group's lookup found (reads only); checks already looked
-    up stay as they are."""
+    """Each check with what its group's lookup found (reads only), for a group read before
+    the writer queues for the lock; checks already looked up stay as they are."""
     looked = list(checks)
     positions = [i for i, check in enumerate(checks) if check.found is None]
     unlooked = [checks[i] for i in positions]
     for members in _groups(unlooked):
-        first = unlooked[members[0]]
-        found = service.lookup(
-            session,
-            first.rules,
-            [unlooked[i].asked for i in members],
-            first.scenario,
-            first.department,
-            first.today,
-        )
+        found = _lookup(session, [unlooked[i] for i in members])
         for i in members:
             looked[positions[i]] = replace(unlooked[i], found=found)
     return looked
@@ -100,13 +101,15 @@ def _look(session: Session, checks: list[SingleCheck]) -> list[SingleCheck]:
 def _answer(session: Session, checks: list[SingleCheck]) -> list[CheckResult]:
     """Log a group of checks, looking up those not looked up yet; the results in the
     order given."""
-    checks = _look(session, checks)
     answers: dict[int, CheckResult] = {}
     for members in _groups(checks):
-        found = service.merge(
-            [checks[i].found for i in members], [checks[i].asked for i in members]
-        )
-        results = service.log_each(session, found, [checks[i].asker for i in members])
+        group = [checks[i] for i in members]
+        founds: list[service.Found | None] = [c.found for c in group if c.found is not None]
+        unlooked = [c for c in group if c.found is None]
+        if unlooked:  # the common case: the lookup runs in the write transaction
+            founds.append(_lookup(session, unlooked))
+        found = service.merge(founds, [c.asked for c in group])
+        results = service.log_each(session, found, [c.asker for c in group])
         answers.update(zip(members, results, strict=True))
     return [answers[i] for i in range(len(checks))]
 
