@@ -9,16 +9,21 @@ in every forty or so: 14-19 ms added to the commit of a group that otherwise com
 a commit wakes it, it waits a moment for more commits to gather, then runs a passive
 checkpoint on its own connection, which never blocks a reader or a writer.
 
-A checkpoint running beside the writer rarely copies the whole log (a commit lands while it
-copies), and only a whole copy lets the next writer start the log afresh: with nothing
-else, the log grew to 80 MB. So the connections keep SQLite's own automatic checkpoint,
-at four thousand pages (``FALLBACK_PAGES``, 32 MB): by then this thread has copied most of
-the log, so the commit that crosses the line copies little and leaves the log to be
-restarted. Measured on the check desk, one process, runs interleaved: 1,485-1,814 checks/s
-(p99 13-17 ms) with this thread and the line at a thousand pages, 1,217-1,347 (p99
-21-23 ms) without the thread; at four thousand pages 1,702-1,737 (p99 14-15 ms), and a
-batch of 10,000 codes, whose own commit crossed a thousand pages, took 0.64-0.69 s instead
-of 0.70-0.73 s.
+A checkpoint running beside the writer rarely lets the log start afresh: that needs a write
+transaction to begin after a checkpoint has copied every frame, and a commit nearly always
+lands while this thread copies. With nothing else the log grew without end (past 1.6 GB in
+a minute of checks, and a longer log makes every read slower). So the connections keep
+SQLite's own automatic checkpoint as a fallback, at 32,000 pages (``FALLBACK_PAGES``, 256
+MB of log): the commit that crosses that line copies what is left, syncs the log and the
+database, and the next writer restarts the log; that group of checks stalls for 10-20 ms.
+Under load the log grows about 7,000 pages a second, so at 4,000 pages the line was crossed
+every half second or so and its stalls were the checks' p99; at 32,000, every four or five
+seconds. Measured on the check desk, one process, six interleaved pairs of 10 s runs: p99
+10.3-13.8 ms (median 12.3) at 32,000 pages against 13.1-15.9 ms (median 14.6) at 4,000,
+at the same throughput within the machine's drift (the median commit is no slower; its own
+p99 rose from 0.9 to 3.3 ms, the log being longer). Earlier, with the line at a thousand
+pages: 1,485-1,814 checks/s (p99 13-17 ms) with this thread, 1,217-1,347 (p99 21-23 ms)
+without it.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import sqlite3
 import threading
 import time
 
-FALLBACK_PAGES = 4000  # a connection checkpoints itself past this many log pages
+FALLBACK_PAGES = 32_000  # a connection checkpoints itself past this many log pages
 GATHER_SECONDS = 0.1  # commits gathered into one checkpoint
 logger = logging.getLogger(__name__)
 
