@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -52,7 +51,6 @@ from xinyong.web.templating import STATIC_DIR
 
 log = logging.getLogger("xinyong")
 YOUNG_GENERATION_THRESHOLD = 10_000  # allocations between collections of the youngest (700)
-SWITCH_INTERVAL_SECONDS = 0.001  # longest a thread keeps the GIL from another (0.005)
 
 
 class Health(BaseModel):
@@ -102,23 +100,6 @@ def check_database(database: Database, settings: Settings) -> None:
             )
 
 
-def _tune_interpreter() -> None:
-    """Set the collector and thread switching for serving (docs/operations.md has the
-    measurements)."""
-    # The app's long-lived objects (catalog, code tables, routes) go to the permanent
-    # generation: otherwise every full collection walks them all, and under load those
-    # pauses were the p99 (~100 ms on a bare endpoint; ~10 ms frozen).
-    gc.collect()
-    gc.freeze()
-    # A request allocates thousands of objects (SQLAlchemy rows, pydantic models): at
-    # Python's default the youngest generation was collected several times per check.
-    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *gc.get_threshold()[1:])
-    # The group writer lets go of the GIL in every SQLite call and must win it back from
-    # the event loop, which may keep it for a whole switch interval: at Python's 5 ms, each
-    # return from SQLite could wait that long behind the loop's work.
-    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
-
-
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the application: check configuration, load the catalog, wire routes."""
     settings = settings or get_settings()
@@ -145,7 +126,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         hours = settings.sweep_hours
         task = asyncio.create_task(sweep_periodically(database, catalog, hours)) if hours else None
         state.writer.start()
-        _tune_interpreter()
+        # The app's long-lived objects (catalog, code tables, routes) go to the permanent
+        # generation: otherwise every full collection walks them all, and under load those
+        # pauses were the p99 (~100 ms on a bare endpoint; ~10 ms frozen).
+        gc.collect()
+        gc.freeze()
+        # A request allocates thousands of objects (SQLAlchemy rows, pydantic models): at
+        # Python's default the youngest generation was collected several times per check
+        # (docs/operations.md has the measurement).
+        gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *gc.get_threshold()[1:])
         yield
         if task is not None:
             task.cancel()
