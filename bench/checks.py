@@ -40,6 +40,10 @@ DURATION = os.environ.get("XINYONG_BENCH_CHECK_SECONDS", "10")
 # Check and bare endpoint alternate, and each figure is the median of its rounds: on this
 # shared machine the same code measured 946 and 1,854 checks/s an hour apart.
 ROUNDS = int(os.environ.get("XINYONG_BENCH_CHECK_ROUNDS", "3"))
+# Not counted: a new server's first seconds read the city from disk into its caches. Its
+# first round was mostly the worst (p99 15-19 ms against 9-13 ms after, in A/B runs), which
+# made the median of three the worse of the two warm rounds.
+WARMUP = os.environ.get("XINYONG_BENCH_CHECK_WARMUP_SECONDS", "5")
 CONNECTIONS = 8
 # One process, and one per core as docs/operations.md advises (or only the count given).
 CORES = os.cpu_count() or 1
@@ -143,10 +147,10 @@ def _api_key(database: Database) -> str:
     return key
 
 
-def _wrk(url: str, script: Path) -> tuple[float, float]:
+def _wrk(url: str, script: Path, seconds: str = DURATION) -> tuple[float, float]:
     """Requests per second and p99 latency (ms) of ``url`` under wrk."""
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "-s", str(script), url],
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script), url],
         capture_output=True,
         text=True,
         check=True,
@@ -221,6 +225,8 @@ def _singles(port: int, key: str, codes: list[str], processes: int) -> list[Resu
         check, bare = (
             f"http://127.0.0.1:{port}{path}" for path in ("/api/v1/checks", "/bench/bare")
         )
+        for url in (check, bare):
+            _wrk(url, script, WARMUP)
         rounds = [(_wrk(check, script), _wrk(bare, script)) for _ in range(ROUNDS)]
     checks, bares = zip(*rounds, strict=True)
     served = f"{processes} process{'es' if processes > 1 else ''}"
