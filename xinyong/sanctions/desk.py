@@ -104,7 +104,7 @@ def _answer(session: Session, checks: list[SingleCheck]) -> list[CheckResult]:
     answers: dict[int, CheckResult] = {}
     for members in _groups(checks):
         group = [checks[i] for i in members]
-        founds: list[service.Found | None] = [c.found for c in group if c.found is not None]
+        founds = [c.found for c in group if c.found is not None]
         unlooked = [c for c in group if c.found is None]
         if unlooked:  # the common case: the lookup runs in the write transaction
             founds.append(_lookup(session, unlooked))

@@ -196,10 +196,10 @@ class Found:
         return self.hits.get(subject[0], []) if subject else []
 
 
-def merge(founds: Sequence[Found | None], asked: list[Asked]) -> Found:
+def merge(founds: Sequence[Found], asked: list[Asked]) -> Found:
     """One ``Found`` for ``asked`` out of the lookups that found them (of one scenario,
-    department and day)."""
-    distinct = list({id(f): f for f in founds if f is not None}.values())
+    department and day; checks read together share one)."""
+    distinct = list({id(f): f for f in founds}.values())
     subjects: dict[Asked, tuple[int, str]] = {}
     hits: dict[int, list[tuple[Hit, int]]] = {}
     for found in distinct:
