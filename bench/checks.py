@@ -32,7 +32,7 @@ from xinyong.accounts import service as accounts
 from xinyong.accounts import tokens
 from xinyong.accounts.models import ApiKey
 from xinyong.accounts.schemas import ApiKeyCreate
-from xinyong.audit.models import AuditHead
+from xinyong.audit import service as audit
 from xinyong.catalog.loader import get_catalog
 from xinyong.core.db import Database, create_db_engine, refresh_statistics
 from xinyong.core.security import Role
@@ -159,7 +159,7 @@ def _mark(database: Database) -> _Mark:
             session.scalar(select(func.max(column))) or 0
             for column in (Check.id, CheckHit.id, ApiKey.id)
         )
-        head = session.execute(select(AuditHead.seq, AuditHead.hash)).one()
+        head = session.execute(audit.HEAD).one()
     return _Mark(check, hit, key, head.seq, head.hash)
 
 
@@ -167,22 +167,21 @@ def _undo(database: Database, mark: _Mark) -> None:
     """Remove what a run wrote after ``mark`` (its checks, their hits and audit entries, its
     API key), in one transaction: the audit trail stays whole, ending where it ended."""
     with database.writing() as session:
+        for table, last in (
+            ("check_hits", mark.hit),
+            ("checks", mark.check),
+            ("api_keys", mark.key),
+        ):
+            session.execute(text(f"DELETE FROM {table} WHERE id > :last"), {"last": last})
+        # The trail is append-only for everyone else: its trigger is lifted for this
+        # transaction alone, then put back as the migration made it.
         trigger = session.scalar(
             text("SELECT sql FROM sqlite_master WHERE name = 'audit_log_no_delete'")
         )
-        for statement, value in (
-            ("DELETE FROM check_hits WHERE id > :v", mark.hit),
-            ("DELETE FROM checks WHERE id > :v", mark.check),
-            ("DELETE FROM api_keys WHERE id > :v", mark.key),
-            ("DROP TRIGGER audit_log_no_delete", None),
-            ("DELETE FROM audit_log WHERE seq > :v", mark.audit_seq),
-        ):
-            session.execute(text(statement), {"v": value})
+        session.execute(text("DROP TRIGGER audit_log_no_delete"))
+        session.execute(text("DELETE FROM audit_log WHERE seq > :last"), {"last": mark.audit_seq})
         session.execute(text(trigger))
-        session.execute(
-            text("UPDATE audit_head SET seq = :seq, hash = :hash"),
-            {"seq": mark.audit_seq, "hash": mark.audit_hash},
-        )
+        session.execute(audit.MOVE_HEAD, {"seq": mark.audit_seq, "hash": mark.audit_hash})
 
 
 @contextmanager
