@@ -2,8 +2,9 @@
 
 Ingestion validates millions of rows; these expressions do per column what ``check_ric``
 and ``check_uscc`` do per value, with the same rules and the same messages (a test holds
-the two to agreement). Each ``*_problem`` expression yields the message, or null when the
-code is fine.
+the two to agreement). Each ``*_rules`` list says where a code breaks a rule and what the
+clerk is told: ``broken`` finds the bad codes over a whole column, ``first_message`` words
+them, which is worth doing only for the few that are bad.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from xinyong.identity.codes import (
 
 _USCC_INDEX = {c: i for i, c in enumerate(USCC_ALPHABET)}
 _SEPARATORS = r"[\s\-_.·]+"
+# A check: where a value breaks it (boolean), and the clerk's message there.
+Rule = tuple[pl.Expr, pl.Expr]
 
 
 def clean(expr: pl.Expr) -> pl.Expr:
@@ -59,24 +62,21 @@ def ric_birth_date(normalised: pl.Expr) -> pl.Expr:
     return normalised.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
 
 
-def ric_problem(normalised: pl.Expr, today: date) -> pl.Expr:
-    """The clerk-facing message for a bad ID number, or null."""
+def ric_rules(normalised: pl.Expr, today: date) -> list[Rule]:
+    """The checks of a normalised ID number, in the order ``check_ric`` makes them."""
     length = normalised.str.len_chars()
     expected = _ric_check(normalised.str.slice(0, 17))
     born = ric_birth_date(normalised)
-    return (
-        pl.when(length != 18)
-        .then(pl.format(RIC_LENGTH, length))
-        .when(~normalised.str.contains(r"^\d{17}[\dX]$"))
-        .then(pl.lit(RIC_FORMAT))
-        .when(normalised.str.slice(17, 1) != expected)
-        .then(pl.format(CHECKSUM, expected))
-        .when(born.is_null())
-        .then(pl.format(RIC_BAD_DATE, normalised.str.slice(6, 8)))
-        .when((born > pl.lit(today)) | (born.dt.year() < EARLIEST_BIRTH_YEAR))
-        .then(pl.format(RIC_DATE_RANGE, normalised.str.slice(6, 8)))
-        .otherwise(None)
-    )
+    return [
+        (length != 18, pl.format(RIC_LENGTH, length)),
+        (~normalised.str.contains(r"^\d{17}[\dX]$"), pl.lit(RIC_FORMAT)),
+        (normalised.str.slice(17, 1) != expected, pl.format(CHECKSUM, expected)),
+        (born.is_null(), pl.format(RIC_BAD_DATE, normalised.str.slice(6, 8))),
+        (
+            (born > pl.lit(today)) | (born.dt.year() < EARLIEST_BIRTH_YEAR),
+            pl.format(RIC_DATE_RANGE, normalised.str.slice(6, 8)),
+        ),
+    ]
 
 
 def _uscc_check(first17: pl.Expr) -> pl.Expr:
@@ -89,21 +89,35 @@ def _uscc_check(first17: pl.Expr) -> pl.Expr:
     )
 
 
-def uscc_problem(normalised: pl.Expr) -> pl.Expr:
-    """The clerk-facing message for a bad USCC, or null."""
+def uscc_rules(normalised: pl.Expr) -> list[Rule]:
+    """The checks of a normalised USCC, in the order ``check_uscc`` makes them."""
     length = normalised.str.len_chars()
     expected = _uscc_check(normalised.str.slice(0, 17))
     authorities = "".join(sorted(USCC_AUTHORITIES))
-    return (
-        pl.when(length != 18)
-        .then(pl.format(USCC_LENGTH, length))
-        .when(~normalised.str.contains(f"^[{USCC_ALPHABET}]{{18}}$"))
-        .then(pl.lit(USCC_FORMAT))
-        .when(~normalised.str.slice(0, 1).str.contains(f"^[{authorities}]$"))
-        .then(pl.format(USCC_AUTHORITY, normalised.str.slice(0, 1)))
-        .when(~normalised.str.slice(2, 6).str.contains(r"^\d{6}$"))
-        .then(pl.format(USCC_REGION, normalised.str.slice(2, 6)))
-        .when(normalised.str.slice(17, 1) != expected)
-        .then(pl.format(CHECKSUM, expected))
-        .otherwise(None)
-    )
+    return [
+        (length != 18, pl.format(USCC_LENGTH, length)),
+        (~normalised.str.contains(f"^[{USCC_ALPHABET}]{{18}}$"), pl.lit(USCC_FORMAT)),
+        (
+            ~normalised.str.slice(0, 1).str.contains(f"^[{authorities}]$"),
+            pl.format(USCC_AUTHORITY, normalised.str.slice(0, 1)),
+        ),
+        (
+            ~normalised.str.slice(2, 6).str.contains(r"^\d{6}$"),
+            pl.format(USCC_REGION, normalised.str.slice(2, 6)),
+        ),
+        (normalised.str.slice(17, 1) != expected, pl.format(CHECKSUM, expected)),
+    ]
+
+
+def broken(rules: list[Rule]) -> pl.Expr:
+    """Per value, whether any of the rules is broken (false, never null, when none is)."""
+    return pl.any_horizontal(fails for fails, _ in rules).fill_null(False)
+
+
+def first_message(rules: list[Rule]) -> pl.Expr:
+    """Per value, the message of the first rule it breaks, or null. Every message is built
+    for every value, so apply it to the few values that are ``broken``."""
+    chain: pl.Expr = pl.lit(None, dtype=pl.String)
+    for fails, message in reversed(rules):  # built from the last, so the first one wins
+        chain = pl.when(fails).then(message).otherwise(chain)
+    return chain

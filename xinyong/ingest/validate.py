@@ -1,14 +1,14 @@
 """Row validation, vectorised: a whole chunk is checked with Polars expressions at once.
 
-Every check yields, per row, a message for a clerk or null. Rows with any message go to
-quarantine with all their messages; the others come out normalised, linked to a subject
-code, and keyed by their business key, ready for the set-based store.
+Every check is a rule: where a row breaks it, and the message a clerk reads there. Rows
+that break any rule go to quarantine with all their messages, worded for those rows only;
+the others come out normalised, linked to a subject code, and keyed by their business key,
+ready for the set-based store.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,11 +26,14 @@ from xinyong.catalog.definitions import (
 from xinyong.identity.codes import CodeType
 from xinyong.identity.models import SubjectKind
 from xinyong.identity.vectorised import (
+    Rule,
+    broken,
     clean,
+    first_message,
     ric_birth_date,
     ric_normalised,
-    ric_problem,
-    uscc_problem,
+    ric_rules,
+    uscc_rules,
 )
 from xinyong.ingest.columns import ACTION, ACTIONS, ColumnMap
 from xinyong.ingest.readers import BAD_JSON, LINE
@@ -67,6 +70,18 @@ TOO_YOUNG = "信息主体未满 {} 周岁，不得采集"
 BAD_ACTION = "「{}」不是有效的操作类型，可填：新增、变更、撤销"
 BAD_JSON_ROW = "该行不是有效的 JSON 对象"
 DUPLICATE = "业务主键与第 {} 行重复"
+# Working columns of a chunk: the first line of each business key, and whether a row failed.
+FIRST_LINE, FAILED = "first_line", "failed"
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """A check on a row, reported against ``field``: where it ``fails`` (a boolean per row)
+    and the clerk's ``message`` there, which is worded only for the rows that fail."""
+
+    field: FieldDefinition
+    fails: pl.Expr
+    message: pl.Expr
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,11 @@ class Checked:
 
     accepted: pl.DataFrame
     rejected: pl.DataFrame  # LINE, original (JSON), errors (JSON list)
+
+
+def _problem(where: pl.Expr, column: str) -> Rule:
+    """A code check's message column (``p:…``) as a rule that applies ``where``."""
+    return (where & pl.col(column).is_not_null(), pl.col(column))
 
 
 def _blank_to_null(expr: pl.Expr) -> pl.Expr:
@@ -119,22 +139,23 @@ def json_object(entries: dict[str, pl.Expr], *, keep_nulls: bool = False) -> pl.
     )
 
 
-def _error_lists(
-    failed: pl.DataFrame, entries: list[tuple[FieldDefinition, pl.Expr]]
-) -> pl.DataFrame:
+def _error_lists(failed: pl.DataFrame, rules: list[FieldRule]) -> pl.DataFrame:
     """Per failed row, its errors as a JSON list of {field, name, value, message}, in the
-    order of the checks: the message columns turned into rows, the nulls dropped."""
+    order of the checks: each rule's message where it fails, turned into rows."""
     checks = pl.DataFrame(
         {
-            "check": [f"m:{i}" for i in range(len(entries))],
-            "order": list(range(len(entries))),
-            "field": [item.code for item, _ in entries],
-            "name": [item.name for item, _ in entries],
+            "check": [f"m:{i}" for i in range(len(rules))],
+            "order": list(range(len(rules))),
+            "field": [rule.field.code for rule in rules],
+            "name": [rule.field.name for rule in rules],
         }
     )
-    codes = list(dict.fromkeys(item.code for item, _ in entries))
+    codes = list(dict.fromkeys(rule.field.code for rule in rules))
+    worded = failed.with_columns(
+        pl.when(rule.fails).then(rule.message).alias(f"m:{i}") for i, rule in enumerate(rules)
+    )
     messages = (
-        failed.select(LINE, *checks["check"])
+        worded.select(LINE, *checks["check"])
         .unpivot(index=LINE, variable_name="check", value_name="message")
         .drop_nulls("message")
         .join(checks, on="check")
@@ -184,6 +205,36 @@ class ChunkValidator:
         self.renames = dict(columns.fields)
         if columns.action:
             self.renames[columns.action] = ACTION
+        # Every expression depends on the dataset, the columns and the day only: built once
+        # per batch, not once per chunk.
+        action_raw = pl.col(ACTION)
+        self.normalised = [
+            pl.when(action_raw.is_null())
+            .then(pl.lit("upsert"))
+            .otherwise(clean_text(action_raw).replace_strict(ACTIONS, default=None))
+            .alias("action"),
+            *[self._normalised(f).alias(f"n:{f.code}") for f in dataset.fields],
+        ]
+        number = self.role.get(FieldRole.SUBJECT_ID_NUMBER)
+        rep = self.role.get(FieldRole.LEGAL_REP_ID_NUMBER)
+        no_code = pl.lit(None, dtype=pl.String)
+        self.codes = [
+            (ric_normalised(pl.col(number.code)) if number else no_code).alias("ric"),
+            (ric_normalised(pl.col(rep.code)) if rep else no_code).alias("rep_ric"),
+        ]
+        self.code_checks = self._code_checks()
+        kind, code_type, self.subject_rules = self._subject()
+        self.subject_kind, self.code_type = kind.alias("subject_kind"), code_type.alias("code_type")
+        self.birth_date = (
+            pl.when(pl.col("code_type") == CodeType.RIC.value)
+            .then(ric_birth_date(pl.col("ric")))
+            .alias("birth_date")
+        )
+        key = pl.concat_str([pl.col(f"n:{k}") for k in dataset.business_key], separator="|")
+        self.business_key = key.alias("business_key")
+        self.first_line = pl.col(LINE).min().over(key).alias(FIRST_LINE)
+        self.rules = self._rules()
+        self.duplicate_rule = self._duplicate_rule()
 
     # -- normalisation ---------------------------------------------------------------
 
@@ -260,72 +311,67 @@ class ChunkValidator:
 
     # -- checks ----------------------------------------------------------------------
 
-    def _field_checks(self, item: FieldDefinition, frame_withdraw: pl.Expr) -> list[pl.Expr]:
-        """Messages for one field's own rules (required, length, type, code table)."""
+    def _field_checks(self, item: FieldDefinition, withdraw: pl.Expr) -> list[Rule]:
+        """One field's own rules (required, length, type, code table)."""
         raw = pl.col(item.code)
         value = pl.col(f"n:{item.code}")
         required = item.required and item.code not in self.dataset.business_key
         key_field = item.code in self.dataset.business_key
-        checks: list[pl.Expr] = []
+        checks: list[Rule] = []
         if required:
             # A withdrawal needs only the business key.
-            checks.append(pl.when(raw.is_null() & ~frame_withdraw).then(pl.lit(REQUIRED)))
+            checks.append((raw.is_null() & ~withdraw, pl.lit(REQUIRED)))
         if key_field:
-            checks.append(pl.when(raw.is_null()).then(pl.lit(REQUIRED)))
+            checks.append((raw.is_null(), pl.lit(REQUIRED)))
         if item.max_length:
             length = raw.str.len_chars()
             checks.append(
-                pl.when(length > item.max_length).then(
-                    pl.format(TOO_LONG, length, pl.lit(item.max_length))
-                )
+                (length > item.max_length, pl.format(TOO_LONG, length, pl.lit(item.max_length)))
             )
+        unparsed = raw.is_not_null() & value.is_null()
         if item.type is FieldType.DATE:
-            checks.append(
-                pl.when(raw.is_not_null() & value.is_null()).then(pl.format(BAD_DATE, raw))
-            )
+            checks.append((unparsed, pl.format(BAD_DATE, raw)))
         elif item.type is FieldType.ENUM:
             assert item.code_table is not None
             table = self.tables[item.code_table]
             choices = "、".join(v.name for v in table.values[:8])
             checks.append(
-                pl.when(raw.is_not_null() & value.is_null()).then(
-                    pl.format(NOT_IN_TABLE, raw, pl.lit(table.name), pl.lit(choices))
-                )
+                (unparsed, pl.format(NOT_IN_TABLE, raw, pl.lit(table.name), pl.lit(choices)))
             )
         elif item.type in (FieldType.DECIMAL, FieldType.INTEGER):
-            number = value.cast(pl.Float64, strict=False)
             kind = "数字" if item.type is FieldType.DECIMAL else "整数"
-            checks.append(
-                pl.when(raw.is_not_null() & value.is_null()).then(
-                    pl.format(NOT_A_NUMBER, raw, pl.lit(kind))
-                )
-            )
-            checks.append(pl.when(number < 0).then(pl.lit(NEGATIVE)))
+            checks.append((unparsed, pl.format(NOT_A_NUMBER, raw, pl.lit(kind))))
+            checks.append((value.cast(pl.Float64, strict=False) < 0, pl.lit(NEGATIVE)))
         if item.role in (FieldRole.AUTHORITY_USCC, FieldRole.SOURCE_USCC):
-            checks.append(pl.when(raw.is_not_null()).then(pl.col(f"p:n:{item.code}")))
+            checks.append(_problem(raw.is_not_null(), f"p:n:{item.code}"))
         return checks
 
-    def _code_problems(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """USCC and ID-number checks, computed once per distinct code (codes repeat a lot:
-        a department's own USCC is on every row) and joined back as ``p:<column>``."""
+    def _code_checks(self) -> list[tuple[str, list[Rule]]]:
+        """The USCC and ID-number columns, each with the rules of its kind of code."""
         uscc_roles = (FieldRole.SUBJECT_USCC, FieldRole.AUTHORITY_USCC, FieldRole.SOURCE_USCC)
-        checks: list[tuple[str, Callable[[pl.Expr], pl.Expr]]] = [
-            (f"n:{f.code}", uscc_problem) for f in self.dataset.fields if f.role in uscc_roles
-        ]
-        checks += [
-            ("ric", lambda e: ric_problem(e, self.today)),
-            ("rep_ric", lambda e: ric_problem(e, self.today)),
-        ]
-        for column, problem in checks:
-            distinct = frame.select(pl.col(column).unique()).drop_nulls()
-            found = distinct.with_columns(problem(pl.col(column)).alias(f"p:{column}"))
-            frame = frame.join(
-                found, on=column, how="left", nulls_equal=False, maintain_order="left"
+        columns = [f"n:{f.code}" for f in self.dataset.fields if f.role in uscc_roles]
+        checks = [(column, uscc_rules(pl.col(column))) for column in columns]
+        return checks + [(c, ric_rules(pl.col(c), self.today)) for c in ("ric", "rep_ric")]
+
+    def _code_problems(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """USCC and ID-number checks, made once per distinct code (codes repeat a lot: a
+        department's own USCC is on every row) and joined back as ``p:<column>``, the
+        message or null; only the bad codes are worded."""
+        for column, rules in self.code_checks:
+            bad = (
+                frame.select(pl.col(column).unique())
+                .drop_nulls()
+                .filter(broken(rules))
+                .with_columns(first_message(rules).alias(f"p:{column}"))
             )
+            if bad.is_empty():  # the common case: nothing to join
+                frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(f"p:{column}"))
+                continue
+            frame = frame.join(bad, on=column, how="left", nulls_equal=False, maintain_order="left")
         return frame
 
-    def _subject(self) -> tuple[pl.Expr, pl.Expr, dict[str, list[pl.Expr]]]:
-        """Subject kind and code type per row, and the messages about who the row is about."""
+    def _subject(self) -> tuple[pl.Expr, pl.Expr, dict[str, list[Rule]]]:
+        """Subject kind and code type per row, and the rules about who the row is about."""
         category = self.role.get(FieldRole.SUBJECT_CATEGORY)
         uscc = self.role.get(FieldRole.SUBJECT_USCC)
         id_type = self.role.get(FieldRole.SUBJECT_ID_TYPE)
@@ -359,170 +405,129 @@ class ChunkValidator:
             .when(as_person)
             .then(type_code.replace_strict(ID_TYPES, default=CodeType.OTHER.value))
         )
-        messages: dict[str, list[pl.Expr]] = {}
+        rules: dict[str, list[Rule]] = {}
         subject_field = (uscc or id_number or self.role[FieldRole.SUBJECT_NAME]).code
         if uscc is not None:
-            messages.setdefault(uscc.code, []).extend(
+            rules.setdefault(uscc.code, []).extend(
                 [
-                    pl.when(as_org & ~has_uscc).then(pl.lit(ORG_NEEDS_USCC)),
-                    pl.when(has_uscc & as_org).then(pl.col(f"p:n:{uscc.code}")),
+                    (as_org & ~has_uscc, pl.lit(ORG_NEEDS_USCC)),
+                    _problem(has_uscc & as_org, f"p:n:{uscc.code}"),
                 ]
             )
         if id_number is not None:
-            messages.setdefault(id_number.code, []).extend(
+            not_a_document = ~clean(pl.col(id_number.code)).str.contains(r"^[0-9A-Z()（）]{3,64}$")
+            rules.setdefault(id_number.code, []).extend(
                 [
-                    pl.when(as_person & ~has_id).then(pl.lit(PERSON_NEEDS_ID)),
-                    pl.when(as_person & has_id & is_ric).then(pl.col("p:ric")),
-                    pl.when(
-                        as_person
-                        & has_id
-                        & ~is_ric
-                        & ~clean(pl.col(id_number.code)).str.contains(r"^[0-9A-Z()（）]{3,64}$")
-                    ).then(pl.lit(BAD_DOCUMENT)),
+                    (as_person & ~has_id, pl.lit(PERSON_NEEDS_ID)),
+                    _problem(as_person & has_id & is_ric, "p:ric"),
+                    (as_person & has_id & ~is_ric & not_a_document, pl.lit(BAD_DOCUMENT)),
                 ]
             )
         if SubjectKind.PERSON not in kinds:
-            messages.setdefault(subject_field, []).append(pl.when(as_person).then(pl.lit(ORG_ONLY)))
+            rules.setdefault(subject_field, []).append((as_person, pl.lit(ORG_ONLY)))
         if SubjectKind.ORGANISATION not in kinds:
-            messages.setdefault(subject_field, []).append(pl.when(as_org).then(pl.lit(PERSON_ONLY)))
+            rules.setdefault(subject_field, []).append((as_org, pl.lit(PERSON_ONLY)))
         if uscc is None and id_number is None:
-            messages.setdefault(subject_field, []).append(pl.lit(NO_SUBJECT_CODE))
-        return kind, code_type, messages
+            rules.setdefault(subject_field, []).append((pl.lit(True), pl.lit(NO_SUBJECT_CODE)))
+        return kind, code_type, rules
 
-    def _relations(self, withdraw: pl.Expr) -> list[tuple[FieldDefinition, pl.Expr]]:
+    def _relations(self, withdraw: pl.Expr) -> list[FieldRule]:
         """Rules between fields: dates in order, no future decisions, age, control column."""
-        found: list[tuple[FieldDefinition, pl.Expr]] = []
+        found: list[FieldRule] = []
         decision = self.role.get(FieldRole.DECISION_DATE)
         if decision is not None:
             day = pl.col(f"n:{decision.code}")
             found.append(
-                (
-                    decision,
-                    pl.when(day > pl.lit(self.today)).then(
-                        pl.format(FUTURE, pl.col(f"n:{decision.code}").cast(pl.String))
-                    ),
+                FieldRule(
+                    decision, day > pl.lit(self.today), pl.format(FUTURE, day.cast(pl.String))
                 )
             )
             until = self.role.get(FieldRole.DISPLAY_UNTIL)
             if until is not None:
                 found.append(
-                    (
+                    FieldRule(
                         until,
-                        pl.when(pl.col(f"n:{until.code}") < day).then(
-                            pl.format(
-                                BEFORE,
-                                pl.lit(decision.name),
-                                pl.col(f"n:{decision.code}").cast(pl.String),
-                            )
-                        ),
+                        pl.col(f"n:{until.code}") < day,
+                        pl.format(BEFORE, pl.lit(decision.name), day.cast(pl.String)),
                     )
                 )
             if self.dataset.min_subject_age:
                 years = self.dataset.min_subject_age
-                born = pl.col("birth_date")
                 young = (pl.col("code_type") == CodeType.RIC.value) & (
-                    born.dt.offset_by(f"{years}y") > day
+                    pl.col("birth_date").dt.offset_by(f"{years}y") > day
                 )
                 number = self.role.get(FieldRole.SUBJECT_ID_NUMBER) or decision
-                found.append(
-                    (number, pl.when(young & ~withdraw).then(pl.lit(TOO_YOUNG.format(years))))
-                )
+                found.append(FieldRule(number, young & ~withdraw, pl.lit(TOO_YOUNG.format(years))))
         start, end = self.role.get(FieldRole.VALID_FROM), self.role.get(FieldRole.VALID_UNTIL)
         if start is not None and end is not None:
+            begins = pl.col(f"n:{start.code}")
             found.append(
-                (
+                FieldRule(
                     end,
-                    pl.when(pl.col(f"n:{end.code}") < pl.col(f"n:{start.code}")).then(
-                        pl.format(
-                            BEFORE, pl.lit(start.name), pl.col(f"n:{start.code}").cast(pl.String)
-                        )
-                    ),
+                    pl.col(f"n:{end.code}") < begins,
+                    pl.format(BEFORE, pl.lit(start.name), begins.cast(pl.String)),
                 )
             )
         rep = self.role.get(FieldRole.LEGAL_REP_ID_NUMBER)
         if rep is not None:
-            found.append(
-                (
-                    rep,
-                    pl.when(
-                        pl.col(rep.code).is_not_null() & (pl.col("rep_ric").str.len_chars() == 18)
-                    ).then(pl.col("p:rep_ric")),
-                )
-            )
+            given = pl.col(rep.code).is_not_null() & (pl.col("rep_ric").str.len_chars() == 18)
+            found.append(FieldRule(rep, *_problem(given, "p:rep_ric")))
         return found
+
+    def _rules(self) -> list[FieldRule]:
+        """Every rule a row must pass but the JSON one, in the order a clerk reads them:
+        field by field, then between fields, then the control column and the key."""
+        withdraw = pl.col("action") == "withdraw"
+        rules: list[FieldRule] = []
+        for item in self.dataset.fields:
+            rules += [FieldRule(item, *rule) for rule in self._field_checks(item, withdraw)]
+            rules += [
+                FieldRule(item, ~withdraw & fails, message)
+                for fails, message in self.subject_rules.get(item.code, [])
+            ]
+        rules += self._relations(withdraw)
+        first = self.dataset.fields[0]
+        action_raw = pl.col(ACTION)
+        rules.append(
+            FieldRule(first, pl.col("action").is_null(), pl.format(BAD_ACTION, action_raw))
+        )
+        return rules
+
+    def _duplicate_rule(self) -> FieldRule:
+        """A business key that an earlier line of the chunk already had."""
+        key_field = self.dataset.field(self.dataset.business_key[0])
+        assert key_field is not None
+        first_line = pl.col(FIRST_LINE)
+        return FieldRule(
+            key_field,
+            pl.col("business_key").is_not_null() & (first_line != pl.col(LINE)),
+            pl.format(DUPLICATE, first_line),
+        )
 
     def check(self, chunk: pl.DataFrame) -> Checked:
         """Validate one chunk."""
         frame = self._prepare(chunk)
-        fields = self.dataset.fields
-        action_raw = pl.col(ACTION)
-        frame = frame.with_columns(
-            pl.when(action_raw.is_null())
-            .then(pl.lit("upsert"))
-            .otherwise(clean_text(action_raw).replace_strict(ACTIONS, default=None))
-            .alias("action"),
-            *[self._normalised(f).alias(f"n:{f.code}") for f in fields],
-        )
-        number = self.role.get(FieldRole.SUBJECT_ID_NUMBER)
-        rep = self.role.get(FieldRole.LEGAL_REP_ID_NUMBER)
-        frame = frame.with_columns(
-            (
-                ric_normalised(pl.col(number.code)) if number else pl.lit(None, dtype=pl.String)
-            ).alias("ric"),
-            (ric_normalised(pl.col(rep.code)) if rep else pl.lit(None, dtype=pl.String)).alias(
-                "rep_ric"
-            ),
-        )
-        frame = self._code_problems(frame)
-        withdraw = pl.col("action") == "withdraw"
-        kind, code_type, subject_messages = self._subject()
-        frame = frame.with_columns(kind.alias("subject_kind"), code_type.alias("code_type"))
-        frame = frame.with_columns(
-            pl.when(pl.col("code_type") == CodeType.RIC.value)
-            .then(ric_birth_date(pl.col("ric")))
-            .alias("birth_date")
-        )
-
-        entries: list[tuple[FieldDefinition, pl.Expr]] = []
-        for item in fields:
-            entries += [(item, m) for m in self._field_checks(item, withdraw)]
-            entries += [
-                (item, pl.when(~withdraw).then(m)) for m in subject_messages.get(item.code, [])
-            ]
-        entries += self._relations(withdraw)
-        first = fields[0]
-        entries.append(
-            (first, pl.when(pl.col("action").is_null()).then(pl.format(BAD_ACTION, action_raw)))
-        )
+        frame = frame.with_columns(self.normalised)
+        frame = self._code_problems(frame.with_columns(self.codes))
+        frame = frame.with_columns(self.subject_kind, self.code_type)
+        frame = frame.with_columns(self.birth_date)
+        # The first line of each key is a window over the whole chunk: computed here, where
+        # the failed rows are not yet apart from the others.
+        frame = frame.with_columns(self.business_key, self.first_line)
+        rules = [*self.rules]
         if BAD_JSON in frame.columns:
-            entries.append(
-                (first, pl.when(pl.col(BAD_JSON).is_not_null()).then(pl.lit(BAD_JSON_ROW)))
-            )
-
-        key = pl.concat_str([pl.col(f"n:{k}") for k in self.dataset.business_key], separator="|")
-        frame = frame.with_columns(key.alias("business_key"))
-        first_line = pl.col(LINE).min().over("business_key")
-        key_field = self.dataset.field(self.dataset.business_key[0])
-        assert key_field is not None
-        entries.append(
-            (
-                key_field,
-                pl.when(pl.col("business_key").is_not_null() & (first_line != pl.col(LINE))).then(
-                    pl.format(DUPLICATE, first_line)
-                ),
-            )
-        )
-
-        # Every check is a plain column (null when fine); the per-row error list is built
-        # only for the few rows that have one.
-        frame = frame.with_columns(m.alias(f"m:{i}") for i, (_, m) in enumerate(entries))
-        messages = [f"m:{i}" for i in range(len(entries))]
-        bad = pl.any_horizontal(pl.col(m).is_not_null() for m in messages)
-        failed = frame.filter(bad)
+            first = self.dataset.fields[0]
+            rules.append(FieldRule(first, pl.col(BAD_JSON).is_not_null(), pl.lit(BAD_JSON_ROW)))
+        rules.append(self.duplicate_rule)
+        # Every rule is a boolean over every row; the messages are worded only for the few
+        # rows that fail one.
+        frame = frame.with_columns(pl.any_horizontal(r.fails for r in rules).alias(FAILED))
+        failed = frame.filter(pl.col(FAILED).fill_null(False))
         rejected = failed.select(LINE, as_sent(failed).alias("original")).join(
-            _error_lists(failed, entries), on=LINE, how="left", maintain_order="left"
+            _error_lists(failed, rules), on=LINE, how="left", maintain_order="left"
         )
-        return Checked(self._accepted(self._differences(frame.filter(~bad))), rejected)
+        passed = frame.filter(~pl.col(FAILED).fill_null(False))
+        return Checked(self._accepted(self._differences(passed)), rejected)
 
     def _accepted(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The columns the store needs, from rows that passed."""
