@@ -475,8 +475,9 @@ class ChunkValidator:
         return found
 
     def _rules(self) -> list[FieldRule]:
-        """Every rule a row must pass but the JSON one, in the order a clerk reads them:
-        field by field, then between fields, then the control column and the key."""
+        """The rules every chunk applies, in the order a clerk reads them: field by field,
+        then between fields, then the control column (``check`` adds the JSON Lines rule
+        when the chunk has one, and the duplicate key last)."""
         withdraw = pl.col("action") == "withdraw"
         rules: list[FieldRule] = []
         for item in self.dataset.fields:
