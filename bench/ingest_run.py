@@ -136,9 +136,9 @@ def run_bare(database: Database, path: Path, keyed: bool = False) -> dict[str, f
     stamp: object = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
     with database.writing() as session:
         connection = session.connection()
-        # A copy of records with the same indexes and foreign keys: the cost that storing
-        # these rows cannot avoid, whatever the pipeline does before.
-        # Keyed: the table's own DDL (its UNIQUE constraint included), no CREATE INDEX.
+        # A copy of records with the same foreign keys, and every index or (keyed) only the
+        # business key's unique constraint, part of the table's own DDL: the cost that
+        # storing these rows cannot avoid, whatever the pipeline does before.
         if sqlite:
             kinds = "('table')" if keyed else "('table', 'index')"
             for (ddl,) in connection.execute(

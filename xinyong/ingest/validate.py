@@ -522,12 +522,12 @@ class ChunkValidator:
         rules.append(self.duplicate_rule)
         # Every rule is a boolean over every row; the messages are worded only for the few
         # rows that fail one.
-        frame = frame.with_columns(pl.any_horizontal(r.fails for r in rules).alias(FAILED))
-        failed = frame.filter(pl.col(FAILED).fill_null(False))
+        frame = frame.with_columns(broken([(r.fails, r.message) for r in rules]).alias(FAILED))
+        failed = frame.filter(pl.col(FAILED))
         rejected = failed.select(LINE, as_sent(failed).alias("original")).join(
             _error_lists(failed, rules), on=LINE, how="left", maintain_order="left"
         )
-        passed = frame.filter(~pl.col(FAILED).fill_null(False))
+        passed = frame.filter(~pl.col(FAILED))
         return Checked(self._accepted(self._differences(passed)), rejected)
 
     def _accepted(self, frame: pl.DataFrame) -> pl.DataFrame:
