@@ -43,6 +43,13 @@ def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: object) -> None:
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
 
 
+def test_sqlite_temporary_storage_is_on_file_so_large_sorts_spill(tmp_path: object) -> None:
+    # In memory, the index builds at the end of a bulk load held every key of the batch.
+    engine = create_db_engine(f"sqlite:///{tmp_path}/temp.db")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA temp_store")).scalar() == 1  # FILE
+
+
 def test_checkpoints_run_in_the_background_not_in_the_commit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

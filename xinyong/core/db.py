@@ -177,10 +177,15 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, database: str | None
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        # A 64 MB page cache and in-memory temp tables: bulk loads (staging tables, index
-        # updates of millions of rows) would otherwise thrash the 2 MB default on disk.
+        # A 64 MB page cache: bulk loads (index updates of millions of rows) would
+        # otherwise thrash the 2 MB default.
         cursor.execute("PRAGMA cache_size=-65536")
-        cursor.execute("PRAGMA temp_store=MEMORY")
+        # Temporary storage on file (the OS caches it), not in memory: with it in memory,
+        # SQLite's sorter never spills, so the indexes rebuilt at the end of a bulk load
+        # held every key of the batch in memory. A 5,000,000-row first load peaked at
+        # 571 MB that way and at 392 MB on file; a 1,000,000-row load took 26.9-34.1 s on
+        # file against 29.8-30.1 s in memory (interleaved runs, within the machine's drift).
+        cursor.execute("PRAGMA temp_store=FILE")
         if checkpointer is not None:
             cursor.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_PAGES}")
         cursor.close()
