@@ -133,6 +133,21 @@ def test_bad_requests_get_clear_errors(checker: TestClient, factory: Factory) ->
         "/api/v1/checks", json={"code": "1" * 18, "scenario": "LICENSING", "purpose": "核查"}
     )
     assert bad.status_code == 422
+    short = checker.post("/api/v1/checks", json={"code": "1", "scenario": "LICENSING"})
+    assert short.status_code == 422
+    error = short.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert {tuple(d["location"]) for d in error["details"]} == {
+        ("body", "code"),
+        ("body", "purpose"),
+    }
+    broken = checker.post(
+        "/api/v1/checks", content=b'{"code": ', headers={"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 422
+    assert broken.json()["error"]["details"][0]["type"] == "json_invalid"
+    anonymous = TestClient(checker.app).post("/api/v1/checks", content=b"{")
+    assert anonymous.status_code == 401  # who asks is settled before the body is read
     too_many = checker.post(
         "/api/v1/checks/batch",
         json={"codes": [COMPANY] * 10_001, "scenario": "LICENSING", "purpose": "核查"},

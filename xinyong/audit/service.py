@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.audit.models import AuditEntry, AuditHead
 from xinyong.core.db import table_of, utcnow
+from xinyong.core.hotsql import Prepared
 from xinyong.core.security import Principal
 
 GENESIS_HASH = "0" * 64
@@ -26,8 +27,11 @@ CHAIN_LOCKED = "xinyong.audit.chain_locked"  # in a session's info: the transact
 HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)
 HEAD_TABLE = table_of(AuditHead)
 MOVE_HEAD = update(HEAD_TABLE).where(HEAD_TABLE.c.id == HEAD_ID)
-# Built once: a statement built per call cost the check desk's group more than running it.
-INSERT_ENTRIES = insert(table_of(AuditEntry))
+# Built once and run on the driver's cursor (core/hotsql.py): the check desk appends an
+# entry per group, and building or running these through SQLAlchemy cost more than the
+# database took.
+CHAIN_HEAD = Prepared(HEAD)
+MOVE_CHAIN_HEAD = Prepared(MOVE_HEAD, ("seq", "hash"))
 # What an entry's hash covers, with ``at`` (as ISO text); not ``prev_hash``, which is chained.
 HASHED = (
     "seq",
@@ -42,6 +46,7 @@ HASHED = (
     "detail",
     "ip",
 )
+INSERT_ENTRIES = Prepared(insert(table_of(AuditEntry)), ("at", *HASHED, "prev_hash", "hash"))
 
 
 def _canonical(values: Mapping[str, Any]) -> str:
@@ -78,10 +83,11 @@ def _chain_tip(session: Session) -> _ChainTip:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
         # On SQLite the write transaction (BEGIN IMMEDIATE) already excludes other appenders.
         session.info[CHAIN_LOCKED] = transaction
-    head = session.connection().execute(HEAD).first()
-    if head is None:
+    head = CHAIN_HEAD.rows(session, {})
+    if not head:
         return _ChainTip(0, GENESIS_HASH, stored=False)
-    return _ChainTip(head.seq, head.hash, stored=True)
+    seq, hash_ = head[0]
+    return _ChainTip(seq, hash_, stored=True)
 
 
 def _entry(
@@ -112,8 +118,10 @@ def _entry(
 
 def _move_head(session: Session, tip: _ChainTip, seq: int, hash_: str) -> None:
     """Point the head at the newest entry (Core statements: no ORM flush on the hot path)."""
-    statement = MOVE_HEAD if tip.stored else insert(HEAD_TABLE).values(id=HEAD_ID)
-    session.connection().execute(statement, {"seq": seq, "hash": hash_})
+    if tip.stored:
+        MOVE_CHAIN_HEAD.run(session, [{"seq": seq, "hash": hash_}])
+    else:
+        session.execute(insert(HEAD_TABLE).values(id=HEAD_ID, seq=seq, hash=hash_))
 
 
 def record(
@@ -169,7 +177,7 @@ def append(session: Session, pending: Sequence[Pending]) -> list[int]:
         entry = _entry(item.principal, item.action, seq, prev_hash, **item.fields)
         entries.append(entry)
         prev_hash = entry["hash"]
-    session.connection().execute(INSERT_ENTRIES, entries)
+    INSERT_ENTRIES.run(session, entries)
     _move_head(session, tip, seq, prev_hash)
     return [entry["seq"] for entry in entries]
 

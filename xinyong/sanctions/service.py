@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, String, and_, bindparam, func, insert, or_, select
+from sqlalchemy import Date, String, and_, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import tokens
@@ -29,6 +29,7 @@ from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.core.db import table_of, utcnow
 from xinyong.core.errors import InvalidInput, NotFound
+from xinyong.core.hotsql import Prepared
 from xinyong.core.security import Principal
 from xinyong.core.sql import in_json_array
 from xinyong.identity.codes import CodeType, recognise
@@ -38,7 +39,7 @@ from xinyong.ingest.models import Record, RecordStatus
 from xinyong.lists.definitions import ListsFile
 from xinyong.lists.models import ListEntry
 from xinyong.sanctions.definitions import MeasuresFile
-from xinyong.sanctions.integrity import CHECKS_LOGGED, digest
+from xinyong.sanctions.integrity import CHECKS_LOGGED, SEALED, digest
 from xinyong.sanctions.models import Check, CheckHit
 from xinyong.sanctions.schemas import CheckResult, Hit
 
@@ -85,14 +86,17 @@ def requesting_department(principal: Principal, asked: str | None) -> str:
     return asked.upper()
 
 
-# Built once: the check is the hottest path, and building a statement costs as much as
-# running it. Run on the session's connection, past the ORM, with the values bound.
+# Built once and run on the driver's cursor (core/hotsql.py): the check is the hottest
+# path, and building a statement, or running it through SQLAlchemy, cost more than the
+# database took to answer it.
 CHECKED_TYPES = (CodeType.USCC, CodeType.RIC)  # what a check takes (``recognise``)
-SUBJECTS_BY_CODE = select(Subject.id, Subject.code_type, Subject.code, Subject.name).where(
-    Subject.code_type.in_(CHECKED_TYPES),
-    in_json_array(Subject.code, bindparam("codes", type_=String)),
+SUBJECTS_BY_CODE = Prepared(
+    select(Subject.id, Subject.code_type, Subject.code, Subject.name).where(
+        or_(*(Subject.code_type == kind for kind in CHECKED_TYPES)),
+        in_json_array(Subject.code, bindparam("codes", type_=String)),
+    )
 )
-ENTRIES_IN_FORCE = (
+ENTRIES_IN_FORCE = Prepared(
     select(
         ListEntry.id,
         ListEntry.subject_id,
@@ -105,10 +109,13 @@ ENTRIES_IN_FORCE = (
     .where(
         in_json_array(ListEntry.subject_id, bindparam("subjects", type_=String)),
         ListEntry.exited_on.is_(None),
-        ListEntry.list_code.in_(bindparam("lists", expanding=True)),
+        in_json_array(ListEntry.list_code, bindparam("lists", type_=String)),
         or_(
             ListEntry.record_id.is_(None),  # a derived entry rests on no record
-            and_(Record.status.in_(USABLE), within_period(bindparam("today", type_=Date))),
+            and_(
+                or_(*(Record.status == status for status in USABLE)),
+                within_period(bindparam("today", type_=Date)),
+            ),
         ),
     )
     .order_by(ListEntry.entered_on.desc(), ListEntry.id)
@@ -117,11 +124,15 @@ ENTRIES_IN_FORCE = (
     .with_hint(ListEntry, "INDEXED BY ix_list_entries_subject", "sqlite")
 )
 
-INSERT_CHECKS = insert(table_of(Check))
-INSERT_HITS = insert(table_of(CheckHit))
-LAST_CHECK_ID = select(func.max(Check.id))
-NEXT_CHECK_IDS = select(func.nextval(func.pg_get_serial_sequence("checks", "id"))).select_from(
-    func.generate_series(1, bindparam("count"))
+CHECK_COLUMNS = (*SEALED, "subject_id", "audit_seq")
+HIT_COLUMNS = ("check_id", "measure_code", "list_code", "entry_id", "record_id", "mandatory")
+INSERT_CHECKS = Prepared(insert(table_of(Check)), CHECK_COLUMNS)
+INSERT_HITS = Prepared(insert(table_of(CheckHit)), HIT_COLUMNS)
+LAST_CHECK_ID = Prepared(select(func.max(Check.id)))
+NEXT_CHECK_IDS = Prepared(
+    select(func.nextval(func.pg_get_serial_sequence("checks", "id"))).select_from(
+        func.generate_series(1, bindparam("count"))
+    )
 )
 
 
@@ -130,7 +141,7 @@ def _subjects(session: Session, asked: list[Asked]) -> dict[Asked, tuple[int, st
     code: a code of the other kind that happens to match is not what was asked)."""
     wanted = set(asked)
     codes = json.dumps(sorted({a.code for a in wanted}))
-    rows = session.connection().execute(SUBJECTS_BY_CODE, {"codes": codes})
+    rows = SUBJECTS_BY_CODE.rows(session, {"codes": codes})
     found = {
         Asked(code, code_type): (subject_id, name) for subject_id, code_type, code, name in rows
     }
@@ -146,10 +157,9 @@ def _hits(
     if not applying or not subject_ids:
         return found
     names = {d.code: d.name for d in rules.lists.lists}
-    connection = session.connection()
-    rows = connection.execute(
-        ENTRIES_IN_FORCE,
-        {"subjects": json.dumps(subject_ids), "lists": list(applying), "today": today},
+    rows = ENTRIES_IN_FORCE.rows(
+        session,
+        {"subjects": json.dumps(subject_ids), "lists": json.dumps(list(applying)), "today": today},
     )
     for entry_id, subject_id, list_code, entered_on, record_id, dataset in rows:
         for measure in applying[list_code]:
@@ -265,8 +275,7 @@ def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]
     runs: dict[Asker, list[int]] = {}  # each asker's checks, by position
     for position, asker in enumerate(askers):
         runs.setdefault(asker, []).append(position)
-    connection = session.connection()
-    ids = _ids_by_asker(connection, runs)
+    ids = _ids_by_asker(session, runs)
     rows = _check_rows(found, askers, ids)
     logged = audit.append(
         session, [_logged(asker, [rows[i] for i in positions]) for asker, positions in runs.items()]
@@ -274,7 +283,7 @@ def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]
     for seq, positions in zip(logged, runs.values(), strict=True):
         for position in positions:
             rows[position]["audit_seq"] = seq
-    connection.execute(INSERT_CHECKS, rows)
+    INSERT_CHECKS.run(session, rows)
     hit_rows = [
         {
             "check_id": check_id,
@@ -287,19 +296,18 @@ def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]
         for check_id, item in zip(ids, found.asked, strict=True)
         for hit, entry_id in found.hits_of(item)
     ]
-    if hit_rows:
-        connection.execute(INSERT_HITS, hit_rows)
+    INSERT_HITS.run(session, hit_rows)
     for principal in {asker.principal for asker in runs}:
         tokens.note_api_key_use(session, principal)
     return ids
 
 
-def _ids_by_asker(connection: Connection, runs: dict[Asker, list[int]]) -> list[int]:
+def _ids_by_asker(session: Session, runs: dict[Asker, list[int]]) -> list[int]:
     """New ids for the checks at the positions ``runs`` gives, each asker's in a row (so
     that its audit entry names their range); the ids by position."""
     order = [position for positions in runs.values() for position in positions]
     ids = [0] * len(order)
-    for check_id, position in zip(_new_ids(connection, len(order)), order, strict=True):
+    for check_id, position in zip(_new_ids(session, len(order)), order, strict=True):
         ids[position] = check_id
     return ids
 
@@ -339,14 +347,14 @@ def _logged(asker: Asker, rows: list[dict[str, Any]]) -> audit.Pending:
     )
 
 
-def _new_ids(connection: Connection, count: int) -> list[int]:
+def _new_ids(session: Session, count: int) -> list[int]:
     """Ids for ``count`` new checks, ascending."""
-    if connection.dialect.name != "sqlite":
-        return sorted(connection.execute(NEXT_CHECK_IDS, {"count": count}).scalars())
+    if session.get_bind().dialect.name != "sqlite":
+        return sorted(row[0] for row in NEXT_CHECK_IDS.rows(session, {"count": count}))
     # SQLite cannot promise RETURNING's order for a multi-row insert, so SQLAlchemy sent one
     # statement per row (10,000 codes: half a second). This transaction holds SQLite's write
     # lock, so the next ids are ours to give, and the rows go in as multi-row inserts.
-    start = int(connection.execute(LAST_CHECK_ID).scalar() or 0) + 1
+    start = int(LAST_CHECK_ID.scalar(session) or 0) + 1
     return list(range(start, start + count))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from fastapi import Request
 
@@ -12,6 +13,9 @@ from xinyong.core.calendar import WorkingCalendar
 from xinyong.core.db import Database
 from xinyong.core.groupwrite import GroupWriter
 from xinyong.core.settings import Settings
+from xinyong.lists.definitions import get_lists
+from xinyong.sanctions.definitions import get_measures
+from xinyong.sanctions.service import CheckRules
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,13 @@ class AppState:
     secret_key: str
     signer: Signer  # the report signature key, derived from the secret key
     writer: GroupWriter  # group commit for the hot path's logging (checks)
+
+    @cached_property
+    def check_rules(self) -> CheckRules:
+        """The catalog, lists and measures a check applies (loaded once: the files are the
+        package's, and looking them up per check cost the hot path a sort of the datasets)."""
+        lists = get_lists(self.catalog)
+        return CheckRules(self.catalog, lists, get_measures(lists))
 
 
 def app_state(request: Request) -> AppState:
