@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from tests.factories import Factory, login
 from xinyong.core.security import Role
-from xinyong.web.access import Access
+from xinyong.web.access import rules_of
 
 # Values for path parameters: enough to reach the handler, not necessarily to find anything.
 PATH_VALUES = {
@@ -37,13 +35,6 @@ PATH_VALUES = {
 ANONYMOUS = "anonymous"
 
 
-def _rules(dependant: Dependant) -> Iterator[Access]:
-    for dependency in dependant.dependencies:
-        if isinstance(dependency.call, Access):
-            yield dependency.call
-        yield from _rules(dependency)
-
-
 def _routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
     """(method, full path, route) for every API route, including those of included routers."""
     routes = [
@@ -57,7 +48,7 @@ def _routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
 
 
 def test_every_route_has_exactly_one_access_rule(app: FastAPI) -> None:
-    missing = [f"{m} {p}" for m, p, r in _routes(app) if len(list(_rules(r.dependant))) != 1]
+    missing = [f"{m} {p}" for m, p, r in _routes(app) if len(list(rules_of(r.dependant))) != 1]
     assert not missing, f"routes without exactly one access rule: {missing}"
 
 
@@ -73,7 +64,7 @@ def test_every_route_and_role(app: FastAPI, factory: Factory) -> None:
 
     failures: list[str] = []
     for method, path, route in _routes(app):
-        (rule,) = _rules(route.dependant)
+        (rule,) = rules_of(route.dependant)
         url = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], path)
         for who, (client, csrf) in clients.items():
             response = client.request(

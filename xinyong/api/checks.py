@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
 from xinyong.core.security import Principal, Role
@@ -20,8 +22,15 @@ from xinyong.sanctions.schemas import (
     FeedbackRequest,
     FeedbackStats,
 )
-from xinyong.web.access import allow
-from xinyong.web.deps import DbSession, Today, client_ip, reads_only
+from xinyong.web.access import allow, rules_of
+from xinyong.web.deps import (
+    DbSession,
+    Today,
+    client_ip,
+    current_principal,
+    reads_only,
+    request_day,
+)
 from xinyong.web.state import app_state
 
 router = APIRouter(prefix="/checks", tags=["checks"])
@@ -89,15 +98,36 @@ async def check(request: Request, day: Today, principal: Principal = allow(*CHEC
     return Response(result.model_dump_json(), media_type="application/json")
 
 
+class SingleCheckRoute(APIRoute):
+    """The single check's route: documented, and ruled by the endpoint's ``allow``, as any
+    other, but answered by calling that rule and the endpoint itself. FastAPI's handler
+    solves the endpoint's dependencies afresh for every request (cache keys, overrides,
+    sub-dependencies): 52 µs of the 189 µs a check cost the event loop beyond a bare
+    endpoint, in a profile of the GIL's holders."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Who asks (the route's one rule), the day, then the check."""
+        (rule,) = rules_of(self.dependant)
+
+        async def handle(request: Request) -> Response:
+            principal = await rule(request, await current_principal(request))
+            return await check(request, await request_day(request), principal)
+
+        return handle
+
+
 def add_single_check(app: FastAPI, prefix: str) -> None:
     """Route ``POST {prefix}/checks`` on the app itself (see ``api.add_hot_routes``)."""
-    app.post(
+    app.router.add_api_route(
         f"{prefix}{router.prefix}",
+        check,
+        methods=["POST"],
         response_model=CheckResult,
         openapi_extra=CHECK_BODY,
         summary="Check one subject before acting",
         tags=["checks"],
-    )(check)
+        route_class_override=SingleCheckRoute,
+    )
 
 
 @router.post("/batch", response_model=BatchCheckResult, summary="Check up to 10,000 subjects")

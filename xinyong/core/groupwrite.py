@@ -69,19 +69,38 @@ class _Job:
     result: Any = None
     error: BaseException | None = None
 
-    def finish(self) -> None:
-        if self.future is None:
-            self.done.set()
-        else:
-            self.future.get_loop().call_soon_threadsafe(self._settle, self.future)
-
-    def _settle(self, future: asyncio.Future[Any]) -> None:
-        if future.done():  # the request went away
+    def settle(self) -> None:
+        """Hand the result (or error) to the waiting request, unless it went away."""
+        future = self.future
+        if future is None or future.done():
             return
         if self.error is not None:
             future.set_exception(self.error)
         else:
             future.set_result(self.result)
+
+
+def _finish(jobs: list[_Job]) -> None:
+    """Wake whoever waits for ``jobs``: threads at once, and each event loop once for all
+    of its jobs (a wake-up per job cost the loop a system call and a callback each)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
+    for job in jobs:
+        if job.future is None:
+            job.done.set()
+        else:
+            by_loop.setdefault(job.future.get_loop(), []).append(job)
+    for loop, waiting in by_loop.items():
+        loop.call_soon_threadsafe(_settle_all, waiting)
+
+
+def _settle_all(jobs: list[_Job]) -> None:
+    for job in jobs:
+        job.settle()
+
+
+def _expire(future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.set_exception(WriterUnavailable("数据库繁忙，请稍后重试"))
 
 
 def _one(work: Callable[[Session], R]) -> BatchHandler[None, R]:
@@ -128,12 +147,15 @@ class GroupWriter:
         """``submit`` for the event loop: waits without holding a worker thread."""
         if not self.running:
             return await run_in_threadpool(self.submit, handler, item)
-        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[R] = loop.create_future()
         self._queue.put(_Job(handler, item, future=future))
+        # A timer rather than asyncio.wait_for, which wraps every wait in more futures.
+        timer = loop.call_later(WAIT_SECONDS, _expire, future)
         try:
-            return await asyncio.wait_for(future, WAIT_SECONDS)
-        except TimeoutError:
-            raise WriterUnavailable("数据库繁忙，请稍后重试") from None
+            return await future
+        finally:
+            timer.cancel()
 
     def _wait(self, job: _Job) -> Any:
         if not self.running:
@@ -206,8 +228,7 @@ class GroupWriter:
         except Exception:  # which item failed is found out one by one below
             self._flush_guarded(jobs)
             return stopping
-        for job in jobs:
-            job.finish()
+        _finish(jobs)
         return stopping
 
     def _flush_guarded(self, jobs: list[_Job]) -> None:
@@ -225,8 +246,7 @@ class GroupWriter:
             for job in jobs:
                 job.result, job.error = None, job.error or exc
         finally:
-            for job in jobs:
-                job.finish()
+            _finish(jobs)
 
 
 def _settle(job: _Job, result: Any) -> None:

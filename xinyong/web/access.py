@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 
 from xinyong.core.errors import Forbidden, NotAuthenticated
 from xinyong.core.security import Principal, Role, new_token, same, sign
@@ -70,6 +71,16 @@ class Access:
         if self.roles is not None and principal.role not in self.roles:
             raise Forbidden("当前账户无权执行此操作", code="forbidden")
         return principal
+
+
+def rules_of(dependant: Dependant) -> list[Access]:
+    """The access rules among a route's dependencies (a route has exactly one)."""
+    found = []
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, Access):
+            found.append(dependency.call)
+        found += rules_of(dependency)
+    return found
 
 
 def allow(*roles: Role) -> Any:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
@@ -97,6 +98,15 @@ async def today() -> date:
 
 
 Today = Annotated[date, Depends(today)]
+
+
+async def request_day(request: Request) -> date:
+    """``today`` for a handler that asks for it itself, as the app's override of the
+    dependency (tests fix the day) would have given it."""
+    provider = request.app.dependency_overrides.get(today, today)
+    day = provider()
+    return cast(date, await day if inspect.isawaitable(day) else day)
+
 
 # scope="function": commit before the response is sent, so a failed commit is never a 200.
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
