@@ -36,6 +36,7 @@ I = TypeVar("I")  # noqa: E741 - an item of a batch
 R = TypeVar("R")
 MAX_GROUP = 500  # items per transaction: bounds how long one commit holds the lock
 WAIT_SECONDS = 30.0
+BUSY = "数据库繁忙，请稍后重试"  # what a request hears when the writer did not answer in time
 logger = logging.getLogger(__name__)
 
 
@@ -69,7 +70,7 @@ class _Job:
     result: Any = None
     error: BaseException | None = None
 
-    def settle(self) -> None:
+    def deliver(self) -> None:
         """Hand the result (or error) to the waiting request, unless it went away."""
         future = self.future
         if future is None or future.done():
@@ -90,17 +91,17 @@ def _finish(jobs: list[_Job]) -> None:
         else:
             by_loop.setdefault(job.future.get_loop(), []).append(job)
     for loop, waiting in by_loop.items():
-        loop.call_soon_threadsafe(_settle_all, waiting)
+        loop.call_soon_threadsafe(_deliver_all, waiting)
 
 
-def _settle_all(jobs: list[_Job]) -> None:
+def _deliver_all(jobs: list[_Job]) -> None:
     for job in jobs:
-        job.settle()
+        job.deliver()
 
 
 def _expire(future: asyncio.Future[Any]) -> None:
     if not future.done():
-        future.set_exception(WriterUnavailable("数据库繁忙，请稍后重试"))
+        future.set_exception(WriterUnavailable(BUSY))
 
 
 def _one(work: Callable[[Session], R]) -> BatchHandler[None, R]:
@@ -163,7 +164,7 @@ class GroupWriter:
         else:
             self._queue.put(job)
             if not job.done.wait(WAIT_SECONDS):
-                raise WriterUnavailable("数据库繁忙，请稍后重试")
+                raise WriterUnavailable(BUSY)
         if job.error is not None:
             raise job.error
         return job.result

@@ -14,7 +14,8 @@ array (``core.sql.in_json_array``), and write a constant set as ``or_`` of equal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +33,11 @@ class _Compiled:
     """A statement as one dialect's driver takes it."""
 
     sql: str
-    names: tuple[str, ...]  # the parameters in the order a positional driver takes them
+    # Each parameter, in the order a positional driver takes them, with SQLAlchemy's
+    # conversion of its value for the driver.
+    binds: tuple[tuple[str, Processor], ...]
     positional: bool
     given: Mapping[str, Any]  # values bound in the statement itself
-    binds: Mapping[str, Processor]  # per parameter, SQLAlchemy's conversion for the driver
     columns: tuple[Processor, ...]  # per result column, SQLAlchemy's conversion from it
 
 
@@ -46,14 +48,14 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | N
     if "POSTCOMPILE" in compiled.string:
         raise ValueError(f"an expanding parameter cannot be prepared: {compiled.string}")
     names = tuple(compiled.positiontup or compiled.binds)
-    binds = {
-        name: compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+    binds = tuple(
+        (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
         for name in names
-    }
+    )
     given = {
-        name: bind.effective_value
-        for name, bind in compiled.binds.items()
-        if not bind.required and bind.callable is None and name in binds
+        name: compiled.binds[name].effective_value
+        for name in names
+        if not compiled.binds[name].required and compiled.binds[name].callable is None
     }
     given |= _scalar_defaults(compiled)
     columns: tuple[Processor, ...] = ()
@@ -62,7 +64,7 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | N
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in statement.selected_columns
         )
-    return _Compiled(compiled.string, names, compiled.positional, given, binds, columns)
+    return _Compiled(compiled.string, binds, compiled.positional, given, columns)
 
 
 def _scalar_defaults(compiled: SQLCompiler) -> dict[str, Any]:
@@ -95,26 +97,31 @@ class Prepared:
 
     @staticmethod
     def _parameters(compiled: _Compiled, values: Mapping[str, Any]) -> Any:
-        merged = {**compiled.given, **values}
-        converted = {}
-        for name in compiled.names:
-            value = merged[name]
-            processor = compiled.binds[name]
-            converted[name] = value if processor is None or value is None else processor(value)
+        converted = []
+        for name, processor in compiled.binds:
+            value = values[name] if name in values else compiled.given[name]
+            converted.append(value if processor is None or value is None else processor(value))
+        # A positional driver takes a parameter used twice twice; a named one takes it once.
         if compiled.positional:
-            return tuple(converted[name] for name in compiled.names)
-        return converted
+            return tuple(converted)
+        return {name: value for (name, _), value in zip(compiled.binds, converted, strict=True)}
+
+    @contextmanager
+    def _cursor(self, session: Session) -> Iterator[tuple[_Compiled, Any]]:
+        """This dialect's statement, and a cursor of the session's connection (inside its
+        transaction)."""
+        connection = session.connection()
+        cursor = connection.connection.cursor()
+        try:
+            yield self._compiled(connection.dialect), cursor
+        finally:
+            cursor.close()
 
     def rows(self, session: Session, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """The rows of a query, each value as SQLAlchemy would have returned it."""
-        connection = session.connection()
-        compiled = self._compiled(connection.dialect)
-        cursor = connection.connection.cursor()
-        try:
+        with self._cursor(session) as (compiled, cursor):
             cursor.execute(compiled.sql, self._parameters(compiled, values))
             fetched = cursor.fetchall()
-        finally:
-            cursor.close()
         processors = compiled.columns
         if not any(processors):
             return [tuple(row) for row in fetched]
@@ -136,15 +143,10 @@ class Prepared:
         driver: ``executemany``)."""
         if not values:
             return
-        connection = session.connection()
-        compiled = self._compiled(connection.dialect)
-        cursor = connection.connection.cursor()
-        try:
+        with self._cursor(session) as (compiled, cursor):
             if len(values) == 1:
                 cursor.execute(compiled.sql, self._parameters(compiled, values[0]))
             else:
                 cursor.executemany(
                     compiled.sql, [self._parameters(compiled, row) for row in values]
                 )
-        finally:
-            cursor.close()

@@ -11,8 +11,6 @@ from rich.table import Table
 from xinyong.catalog.loader import get_catalog
 from xinyong.core.db import Database
 from xinyong.core.security import Principal
-from xinyong.lists.definitions import get_lists
-from xinyong.sanctions.definitions import get_measures
 from xinyong.sanctions.desk import check_one
 from xinyong.sanctions.service import CheckRules
 
@@ -28,9 +26,7 @@ def run_check(
     out: Console,
 ) -> int:
     """Check, print the hits; the number of mandatory punishments (0: nothing blocks)."""
-    catalog = get_catalog(catalog_dir)
-    lists = get_lists(catalog)
-    rules = CheckRules(catalog, lists, get_measures(lists))
+    rules = CheckRules.of(get_catalog(catalog_dir))
     with database.writing() as session:
         result = check_one(
             session, principal, rules, code, scenario, purpose, department, date.today()

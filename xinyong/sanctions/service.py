@@ -36,9 +36,9 @@ from xinyong.identity.codes import CodeType, recognise
 from xinyong.identity.models import Subject
 from xinyong.identity.service import subject_ref
 from xinyong.ingest.models import Record, RecordStatus
-from xinyong.lists.definitions import ListsFile
+from xinyong.lists.definitions import ListsFile, get_lists
 from xinyong.lists.models import ListEntry
-from xinyong.sanctions.definitions import MeasuresFile
+from xinyong.sanctions.definitions import MeasuresFile, get_measures
 from xinyong.sanctions.integrity import CHECKS_LOGGED, SEALED, digest
 from xinyong.sanctions.models import Check, CheckHit
 from xinyong.sanctions.schemas import CheckResult, Hit
@@ -54,6 +54,12 @@ class CheckRules:
     catalog: Catalog
     lists: ListsFile
     measures: MeasuresFile
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> CheckRules:
+        """The packaged lists and measures checked against ``catalog``."""
+        lists = get_lists(catalog)
+        return cls(catalog, lists, get_measures(lists))
 
 
 @dataclass(frozen=True)

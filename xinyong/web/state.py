@@ -13,8 +13,6 @@ from xinyong.core.calendar import WorkingCalendar
 from xinyong.core.db import Database
 from xinyong.core.groupwrite import GroupWriter
 from xinyong.core.settings import Settings
-from xinyong.lists.definitions import get_lists
-from xinyong.sanctions.definitions import get_measures
 from xinyong.sanctions.service import CheckRules
 
 
@@ -34,8 +32,7 @@ class AppState:
     def check_rules(self) -> CheckRules:
         """The catalog, lists and measures a check applies (loaded once: the files are the
         package's, and looking them up per check cost the hot path a sort of the datasets)."""
-        lists = get_lists(self.catalog)
-        return CheckRules(self.catalog, lists, get_measures(lists))
+        return CheckRules.of(self.catalog)
 
 
 def app_state(request: Request) -> AppState:
