@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from xinyong.core import migrate
@@ -178,3 +179,20 @@ def test_with_the_lock_free_reads_are_made_in_the_write_transaction(
     with another_process_writes(writer):
         assert writer.database.write_lock_taken()
     assert not writer.database.write_lock_taken()
+
+
+def test_the_writer_keeps_its_connection_and_gets_another_when_it_breaks(
+    writer: GroupWriter,
+) -> None:
+    # One connection from group to group: a checkout per group (with its ping and reset)
+    # cost as much as the group's own statements.
+    checkouts: list[object] = []
+    event.listen(writer.database.engine, "checkout", lambda *_: checkouts.append(1))
+    assert [writer.submit(STORE, f"k{i}") for i in range(5)] == [f"K{i}" for i in range(5)]
+    assert len(checkouts) == 1
+    with pytest.raises(SQLAlchemyError):  # as if the database went away mid-group
+        writer.run(lambda session: session.connection().invalidate())
+    assert writer.submit(STORE, "after") == "AFTER"
+    # The group and its item-by-item retry each broke a connection; each got another.
+    assert len(checkouts) == 3
+    assert _count(writer) == 6

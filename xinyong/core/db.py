@@ -234,6 +234,9 @@ def create_db_engine(
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+WRITES = {"sqlite_begin": "IMMEDIATE"}  # the execution options of a write transaction
+
+
 @dataclass
 class Database:
     """The engine with its two session factories: writes and reads."""
@@ -269,7 +272,7 @@ class Database:
     @classmethod
     def from_engine(cls, engine: Engine) -> Database:
         """Wrap an engine (or a connection-bound engine in tests)."""
-        writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+        writer = engine.execution_options(**WRITES)
         return cls(
             engine=engine,
             write_sessions=sessionmaker(bind=writer, expire_on_commit=False),
@@ -286,6 +289,11 @@ class Database:
         """A write transaction: committed on success, rolled back on any error."""
         with self.write_sessions() as session, session.begin():
             yield session
+
+    def write_connection(self) -> Connection:
+        """A connection of its own for a long-lived writer (the group writer): each
+        transaction it begins is a write transaction, as a write session's is."""
+        return self.engine.connect().execution_options(**WRITES)
 
     def write_lock_taken(self) -> bool:
         """Whether another writer holds the SQLite file's write lock now (never so for

@@ -22,10 +22,12 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -116,6 +118,7 @@ class GroupWriter:
         self.max_group = max_group
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._connection: Connection | None = None  # the writer thread's own
 
     @property
     def running(self) -> bool:
@@ -170,6 +173,12 @@ class GroupWriter:
         return job.result
 
     def _loop(self) -> None:
+        try:
+            self._groups()
+        finally:
+            self._disconnect()
+
+    def _groups(self) -> None:
         while True:
             job = self._queue.get()
             if job is None:
@@ -216,11 +225,10 @@ class GroupWriter:
         stop signal was met."""
         stopping = False
         try:
-            with self.database.writing() as session:
+            with self._transaction() as session:
                 if more:
-                    # Take the lock first: the requests that queue while another process
-                    # writes join this group instead of waiting for the next one.
-                    session.connection()
+                    # The lock is taken: the requests that queued while another process
+                    # wrote join this group instead of waiting for the next one.
                     stopping = self._drain(jobs)
                 for handler, members in _by_handler(jobs):
                     results = handler.work(session, [j.item for j in members])
@@ -234,7 +242,7 @@ class GroupWriter:
 
     def _flush_guarded(self, jobs: list[_Job]) -> None:
         try:
-            with self.database.writing() as session:
+            with self._transaction() as session:
                 for job in jobs:
                     try:
                         with session.begin_nested():
@@ -248,6 +256,39 @@ class GroupWriter:
                 job.result, job.error = None, job.error or exc
         finally:
             _finish(jobs)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """A write transaction (its lock taken), committed on success: on the writer
+        thread, on the writer's own connection, kept from group to group (a session of
+        the factory checked a connection out of the pool and back, pinged it and reset it
+        for every group: docs/operations.md, Serving); elsewhere (tests, or before the
+        thread starts), a write session of the database's own."""
+        if threading.current_thread() is not self._thread:
+            with self.database.writing() as session:
+                yield session
+            return
+        if self._connection is None:
+            self._connection = self.database.write_connection()
+        connection = self._connection
+        try:
+            with (
+                connection.begin(),
+                Session(
+                    bind=connection, join_transaction_mode="rollback_only", expire_on_commit=False
+                ) as session,
+            ):
+                yield session
+                session.commit()  # flushes; the connection's transaction commits on leaving
+        except BaseException:
+            if connection.invalidated:  # the database went away: the next group reconnects
+                self._disconnect()
+            raise
+
+    def _disconnect(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 def _settle(job: _Job, result: Any) -> None:

@@ -57,6 +57,12 @@ def install(engine: Engine) -> None:
         # A connection going back to the pool never keeps the lock, whatever happened.
         release(record.info)
 
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(_dbapi: Any, record: Any, _exception: Any) -> None:
+        # Nor one thrown away mid-transaction (its database went away), which is never
+        # reset: its lock would have stopped every writer of the file.
+        release(record.info)
+
 
 def acquire(connection: Connection, path: str, timeout_ms: int) -> None:
     """Wait for the queue's lock, kept until the transaction ends; fail as a locked
@@ -115,7 +121,9 @@ def release(info: dict[Any, Any]) -> None:
 
 
 def _end(connection: Connection, statement: str) -> None:
-    if HELD not in connection.info:
+    # An invalidated connection let go of the lock when it was thrown away (and has no
+    # ``info`` to ask until its transaction is rolled back).
+    if connection.invalidated or HELD not in connection.info:
         return
     try:
         driver = connection.connection.dbapi_connection
