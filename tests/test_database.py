@@ -157,3 +157,23 @@ def test_the_writer_queue_is_let_go_however_a_transaction_ends(tmp_path: Path, e
     impatient = Database.from_engine(create_db_engine(url, busy_timeout_ms=50))
     with impatient.writing() as session:
         session.execute(text("SELECT 1"))
+
+
+def test_a_writer_outside_the_queue_makes_begin_fail_as_a_locked_database(
+    tmp_path: Path,
+) -> None:
+    # The sqlite3 shell or a backup tool writes without the queue: BEGIN IMMEDIATE waits
+    # out the busy timeout and fails as SQLAlchemy's OperationalError (a 503 on the web),
+    # letting go of the queue's lock.
+    url = f"sqlite:///{tmp_path}/outside.db"
+    impatient = Database.from_engine(create_db_engine(url, busy_timeout_ms=50))
+    with impatient.writing() as session:
+        session.execute(text("SELECT 1"))  # the file exists, in WAL mode
+    outside = sqlite3.connect(f"{tmp_path}/outside.db", isolation_level=None)
+    outside.execute("BEGIN IMMEDIATE")
+    with pytest.raises(OperationalError, match="locked"), impatient.writing() as session:
+        session.execute(text("SELECT 1"))
+    outside.execute("ROLLBACK")
+    outside.close()
+    with impatient.writing() as session:
+        session.execute(text("SELECT 1"))

@@ -14,8 +14,8 @@ array (``core.sql.in_json_array``), and write a constant set as ``or_`` of equal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,8 @@ class _Compiled:
     binds: tuple[tuple[str, Processor], ...]
     positional: bool
     given: Mapping[str, Any]  # values bound in the statement itself
-    columns: tuple[Processor, ...]  # per result column, SQLAlchemy's conversion from it
+    # The result columns SQLAlchemy converts, by position, with its conversion.
+    columns: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 def _compile(statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | None) -> _Compiled:
@@ -58,12 +59,13 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | N
         if not compiled.binds[name].required and compiled.binds[name].callable is None
     }
     given |= _scalar_defaults(compiled)
-    columns: tuple[Processor, ...] = ()
+    columns: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
     if isinstance(statement, Select):
-        columns = tuple(
+        processors = (
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in statement.selected_columns
         )
+        columns = tuple((i, p) for i, p in enumerate(processors) if p is not None)
     return _Compiled(compiled.string, binds, compiled.positional, given, columns)
 
 
@@ -77,6 +79,18 @@ def _scalar_defaults(compiled: SQLCompiler) -> dict[str, Any]:
             raise ValueError(f"give {column.key}: its default is computed per row")
         found[column.key] = default.arg
     return found
+
+
+def _converted(
+    row: Sequence[Any], columns: tuple[tuple[int, Callable[[Any], Any]], ...]
+) -> tuple[Any, ...]:
+    """A row with the values of ``columns`` converted (None stays None)."""
+    values = list(row)
+    for position, processor in columns:
+        value = values[position]
+        if value is not None:
+            values[position] = processor(value)
+    return tuple(values)
 
 
 class Prepared:
@@ -106,32 +120,21 @@ class Prepared:
             return tuple(converted)
         return {name: value for (name, _), value in zip(compiled.binds, converted, strict=True)}
 
-    @contextmanager
-    def _cursor(self, session: Session) -> Iterator[tuple[_Compiled, Any]]:
-        """This dialect's statement, and a cursor of the session's connection (inside its
-        transaction)."""
+    def _cursor(self, session: Session) -> tuple[_Compiled, Any]:
+        """This dialect's statement, and a new cursor of the session's connection (inside
+        its transaction), for the caller to close."""
         connection = session.connection()
-        cursor = connection.connection.cursor()
-        try:
-            yield self._compiled(connection.dialect), cursor
-        finally:
-            cursor.close()
+        return self._compiled(connection.dialect), connection.connection.cursor()
 
     def rows(self, session: Session, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """The rows of a query, each value as SQLAlchemy would have returned it."""
-        with self._cursor(session) as (compiled, cursor):
+        compiled, cursor = self._cursor(session)
+        with closing(cursor):
             cursor.execute(compiled.sql, self._parameters(compiled, values))
             fetched = cursor.fetchall()
-        processors = compiled.columns
-        if not any(processors):
+        if not compiled.columns:
             return [tuple(row) for row in fetched]
-        return [
-            tuple(
-                value if processor is None or value is None else processor(value)
-                for processor, value in zip(processors, row, strict=True)
-            )
-            for row in fetched
-        ]
+        return [_converted(row, compiled.columns) for row in fetched]
 
     def scalar(self, session: Session, values: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row, or None."""
@@ -143,7 +146,8 @@ class Prepared:
         driver: ``executemany``)."""
         if not values:
             return
-        with self._cursor(session) as (compiled, cursor):
+        compiled, cursor = self._cursor(session)
+        with closing(cursor):
             if len(values) == 1:
                 cursor.execute(compiled.sql, self._parameters(compiled, values[0]))
             else:
