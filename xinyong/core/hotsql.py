@@ -26,6 +26,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 Processor = Callable[[Any], Any] | None
+# The result columns SQLAlchemy converts, by position, each with its conversion.
+Conversions = tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,7 @@ class _Compiled:
     binds: tuple[tuple[str, Processor], ...]
     positional: bool
     given: Mapping[str, Any]  # values bound in the statement itself
-    # The result columns SQLAlchemy converts, by position, with its conversion.
-    columns: tuple[tuple[int, Callable[[Any], Any]], ...]
+    columns: Conversions
 
 
 def _compile(statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | None) -> _Compiled:
@@ -59,7 +60,7 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | N
         if not compiled.binds[name].required and compiled.binds[name].callable is None
     }
     given |= _scalar_defaults(compiled)
-    columns: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
+    columns: Conversions = ()
     if isinstance(statement, Select):
         processors = (
             column.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -81,9 +82,7 @@ def _scalar_defaults(compiled: SQLCompiler) -> dict[str, Any]:
     return found
 
 
-def _converted(
-    row: Sequence[Any], columns: tuple[tuple[int, Callable[[Any], Any]], ...]
-) -> tuple[Any, ...]:
+def _converted(row: Sequence[Any], columns: Conversions) -> tuple[Any, ...]:
     """A row with the values of ``columns`` converted (None stays None)."""
     values = list(row)
     for position, processor in columns:
