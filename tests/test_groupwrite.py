@@ -16,9 +16,9 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from xinyong.core import migrate
+from xinyong.core import groupwrite, migrate
 from xinyong.core.db import Database, create_db_engine
-from xinyong.core.groupwrite import BatchHandler, GroupWriter
+from xinyong.core.groupwrite import BatchHandler, GroupWriter, WriterUnavailable
 from xinyong.core.meta import PlatformMeta
 
 CALLS: list[int] = []
@@ -97,6 +97,31 @@ def test_tasks_wait_without_threads_and_errors_stay_with_their_item(writer: Grou
     assert (first, second) == ("A", "B")
     assert isinstance(failed, ValueError)
     assert _count(writer) == 2
+
+
+def test_a_task_not_answered_in_time_hears_that_the_writer_is_busy(
+    writer: GroupWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(groupwrite, "WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(groupwrite, "SWEEP_SECONDS", 0.05)
+    release = threading.Event()
+    stuck: BatchHandler[int, bool] = BatchHandler(
+        "stuck", lambda _session, items: [release.wait(5) for _ in items]
+    )
+
+    async def ask() -> tuple[object, object, float]:
+        started = time.monotonic()
+        late = await asyncio.gather(writer.gather(stuck, 1), return_exceptions=True)
+        waited = time.monotonic() - started
+        release.set()
+        return late[0], await writer.gather(STORE, "after"), waited
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        late, after, waited = pool.submit(asyncio.run, ask()).result()
+    assert isinstance(late, WriterUnavailable)
+    assert late.status_code == 503
+    assert 0.2 <= waited < 2
+    assert after == "AFTER"  # the next request is answered once the writer is free
 
 
 def test_a_group_that_breaks_is_run_again_item_by_item(writer: GroupWriter) -> None:
@@ -196,3 +221,14 @@ def test_the_writer_keeps_its_connection_and_gets_another_when_it_breaks(
     # The group and its item-by-item retry each broke a connection; each got another.
     assert len(checkouts) == 3
     assert _count(writer) == 6
+
+
+def test_the_writer_reads_the_file_through_a_memory_map(writer: GroupWriter) -> None:
+    # Its lookups (the check desk's) miss a page cache far smaller than the file: mapped,
+    # a miss is the OS's page, not a read() copied into SQLite's cache.
+    mapped = writer.run(
+        lambda session: session.connection().exec_driver_sql("PRAGMA mmap_size").scalar()
+    )
+    assert (mapped or 0) > 1_000_000_000
+    with writer.database.reading() as session:  # other connections keep SQLite's default
+        assert session.connection().exec_driver_sql("PRAGMA mmap_size").scalar() == 0

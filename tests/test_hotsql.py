@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Date, String, bindparam, insert, select
@@ -83,6 +85,32 @@ def test_what_cannot_be_prepared_is_refused_when_first_run(db: Database) -> None
             expanding.rows(session, {"ids": [1]})
         with pytest.raises(ValueError, match="checked_at"):
             per_row_default.run(session, [_check(1)])
+
+
+def _bound(compiled: Any, parameters: Any, name: str) -> Any:
+    """The value a driver is given for ``name`` (positional or named)."""
+    return parameters[compiled.names.index(name)] if compiled.positional else parameters[name]
+
+
+def test_a_value_repeated_on_every_row_is_converted_once(db: Database) -> None:
+    compiled = INSERT_CHECKS._compiled(db.engine.dialect)
+    at = compiled.names.index("checked_at")
+    calls: list[object] = []
+
+    def counted(value: object) -> object:
+        calls.append(value)
+        return f"converted {value}"
+
+    counting = replace(compiled, binds=((at, counted),))
+    memo: dict[tuple[int, Any], Any] = {}
+    rows = [Prepared._parameters(counting, _check(i), memo) for i in (1, 2, 3)]
+    assert calls == [AT]
+    assert {_bound(counting, row, "checked_at") for row in rows} == {f"converted {AT}"}
+    # A value that cannot be remembered (a JSON document) is converted every time.
+    document = replace(counting, binds=((compiled.names.index("subject_ref"), counted),))
+    for _ in range(2):
+        Prepared._parameters(document, {**_check(4), "subject_ref": ["a"]}, memo)
+    assert calls == [AT, ["a"], ["a"]]
 
 
 def test_constant_defaults_are_filled_in(db: Database) -> None:

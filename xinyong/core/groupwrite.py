@@ -22,6 +22,8 @@ import asyncio
 import logging
 import queue
 import threading
+import weakref
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ I = TypeVar("I")  # noqa: E741 - an item of a batch
 R = TypeVar("R")
 MAX_GROUP = 500  # items per transaction: bounds how long one commit holds the lock
 WAIT_SECONDS = 30.0
+SWEEP_SECONDS = 1.0  # how often an event loop fails the requests that waited too long
 BUSY = "数据库繁忙，请稍后重试"  # what a request hears when the writer did not answer in time
 logger = logging.getLogger(__name__)
 
@@ -106,6 +109,29 @@ def _expire(future: asyncio.Future[Any]) -> None:
         future.set_exception(WriterUnavailable(BUSY))
 
 
+class _Deadlines:
+    """The requests of one event loop waiting for the writer, oldest first, and one timer
+    that fails those that waited past ``WAIT_SECONDS`` (a timer per request, armed and
+    cancelled, cost the loop as much as the rest of handing a check over)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.waiting: deque[tuple[float, asyncio.Future[Any]]] = deque()
+        self.timer: asyncio.TimerHandle | None = None
+
+    def add(self, future: asyncio.Future[Any]) -> None:
+        """Fail ``future`` if it is not answered in time."""
+        self.waiting.append((self.loop.time() + WAIT_SECONDS, future))
+        if self.timer is None:
+            self.timer = self.loop.call_later(SWEEP_SECONDS, self._sweep)
+
+    def _sweep(self) -> None:
+        now, waiting = self.loop.time(), self.waiting
+        while waiting and (waiting[0][1].done() or waiting[0][0] <= now):
+            _expire(waiting.popleft()[1])
+        self.timer = self.loop.call_later(SWEEP_SECONDS, self._sweep) if waiting else None
+
+
 def _one(work: Callable[[Session], R]) -> BatchHandler[None, R]:
     return BatchHandler("one", lambda session, items: [work(session) for _ in items])
 
@@ -119,6 +145,9 @@ class GroupWriter:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._connection: Connection | None = None  # the writer thread's own
+        self._deadlines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Deadlines] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @property
     def running(self) -> bool:
@@ -154,12 +183,11 @@ class GroupWriter:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[R] = loop.create_future()
         self._queue.put(_Job(handler, item, future=future))
-        # A timer rather than asyncio.wait_for, which wraps every wait in more futures.
-        timer = loop.call_later(WAIT_SECONDS, _expire, future)
-        try:
-            return await future
-        finally:
-            timer.cancel()
+        deadlines = self._deadlines.get(loop)
+        if deadlines is None:
+            deadlines = self._deadlines[loop] = _Deadlines(loop)
+        deadlines.add(future)
+        return await future
 
     def _wait(self, job: _Job) -> Any:
         if not self.running:

@@ -25,7 +25,6 @@ from sqlalchemy.sql import ClauseElement, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-Processor = Callable[[Any], Any] | None
 # The result columns SQLAlchemy converts, by position, each with its conversion.
 Conversions = tuple[tuple[int, Callable[[Any], Any]], ...]
 
@@ -35,9 +34,9 @@ class _Compiled:
     """A statement as one dialect's driver takes it."""
 
     sql: str
-    # Each parameter, in the order a positional driver takes them, with SQLAlchemy's
-    # conversion of its value for the driver.
-    binds: tuple[tuple[str, Processor], ...]
+    names: tuple[str, ...]  # the parameters, in the order a positional driver takes them
+    # The parameters SQLAlchemy converts for the driver, by position in ``names``.
+    binds: Conversions
     positional: bool
     given: Mapping[str, Any]  # values bound in the statement itself
     columns: Conversions
@@ -50,10 +49,10 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | N
     if "POSTCOMPILE" in compiled.string:
         raise ValueError(f"an expanding parameter cannot be prepared: {compiled.string}")
     names = tuple(compiled.positiontup or compiled.binds)
-    binds = tuple(
-        (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-        for name in names
+    converting = (
+        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
     )
+    binds = tuple((i, p) for i, p in enumerate(converting) if p is not None)
     given = {
         name: compiled.binds[name].effective_value
         for name in names
@@ -67,7 +66,7 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | N
             for column in statement.selected_columns
         )
         columns = tuple((i, p) for i, p in enumerate(processors) if p is not None)
-    return _Compiled(compiled.string, binds, compiled.positional, given, columns)
+    return _Compiled(compiled.string, names, binds, compiled.positional, given, columns)
 
 
 def _scalar_defaults(compiled: SQLCompiler) -> dict[str, Any]:
@@ -92,6 +91,20 @@ def _converted(row: Sequence[Any], columns: Conversions) -> tuple[Any, ...]:
     return tuple(values)
 
 
+def _convert(
+    memo: dict[tuple[int, Any], Any], position: int, processor: Callable[[Any], Any], value: Any
+) -> Any:
+    """``processor(value)``, from ``memo`` when the same value was converted before."""
+    try:
+        key = (position, value)
+        found = memo.get(key)
+    except TypeError:  # unhashable (a JSON document): converted every time
+        return processor(value)
+    if found is None:
+        found = memo[key] = processor(value)
+    return found
+
+
 class Prepared:
     """A Core statement compiled once per dialect and run on the driver's cursor."""
 
@@ -109,15 +122,22 @@ class Prepared:
         return found
 
     @staticmethod
-    def _parameters(compiled: _Compiled, values: Mapping[str, Any]) -> Any:
-        converted = []
-        for name, processor in compiled.binds:
-            value = values[name] if name in values else compiled.given[name]
-            converted.append(value if processor is None or value is None else processor(value))
+    def _parameters(
+        compiled: _Compiled, values: Mapping[str, Any], memo: dict[tuple[int, Any], Any]
+    ) -> Any:
+        """The driver's parameters for ``values``; ``memo`` keeps the conversions of one
+        call's rows (a value repeated on every row, as a group's time is, is converted once)."""
+        if compiled.given:
+            values = {**compiled.given, **values}
+        converted = [values[name] for name in compiled.names]
+        for position, processor in compiled.binds:
+            value = converted[position]
+            if value is not None:
+                converted[position] = _convert(memo, position, processor, value)
         # A positional driver takes a parameter used twice twice; a named one takes it once.
         if compiled.positional:
-            return tuple(converted)
-        return {name: value for (name, _), value in zip(compiled.binds, converted, strict=True)}
+            return converted
+        return dict(zip(compiled.names, converted, strict=True))
 
     def _cursor(self, session: Session) -> tuple[_Compiled, Any]:
         """This dialect's statement, and a new cursor of the session's connection (inside
@@ -129,7 +149,7 @@ class Prepared:
         """The rows of a query, each value as SQLAlchemy would have returned it."""
         compiled, cursor = self._cursor(session)
         with closing(cursor):
-            cursor.execute(compiled.sql, self._parameters(compiled, values))
+            cursor.execute(compiled.sql, self._parameters(compiled, values, {}))
             fetched = cursor.fetchall()
         if not compiled.columns:
             return [tuple(row) for row in fetched]
@@ -146,10 +166,11 @@ class Prepared:
         if not values:
             return
         compiled, cursor = self._cursor(session)
+        memo: dict[tuple[int, Any], Any] = {}
         with closing(cursor):
             if len(values) == 1:
-                cursor.execute(compiled.sql, self._parameters(compiled, values[0]))
+                cursor.execute(compiled.sql, self._parameters(compiled, values[0], memo))
             else:
                 cursor.executemany(
-                    compiled.sql, [self._parameters(compiled, row) for row in values]
+                    compiled.sql, [self._parameters(compiled, row, memo) for row in values]
                 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -49,16 +51,34 @@ class MeasuresFile(Strict):
 
     def scenario(self, code: str) -> Scenario | None:
         """The scenario with this code."""
-        return next((s for s in self.scenarios if s.code == code.upper()), None)
+        return self._scenarios.get(code.upper())
 
     def applying(self, scenario: str) -> dict[str, list[Measure]]:
         """The measures of ``scenario`` by list code."""
-        found: dict[str, list[Measure]] = {}
+        return self._applying.get(scenario, {})
+
+    def applying_lists(self, scenario: str) -> str:
+        """The codes of the lists with measures in ``scenario``, as a JSON array (bound as
+        one parameter by the check's lookup)."""
+        return self._applying_lists.get(scenario, "[]")
+
+    # Worked out once per file rather than per check: every check asks for its scenario.
+    @cached_property
+    def _scenarios(self) -> dict[str, Scenario]:
+        return {s.code: s for s in self.scenarios}
+
+    @cached_property
+    def _applying(self) -> dict[str, dict[str, list[Measure]]]:
+        found: dict[str, dict[str, list[Measure]]] = {}
         for measure in self.measures:
-            if scenario in measure.scenarios:
+            for scenario in measure.scenarios:
                 for code in measure.lists:
-                    found.setdefault(code, []).append(measure)
+                    found.setdefault(scenario, {}).setdefault(code, []).append(measure)
         return found
+
+    @cached_property
+    def _applying_lists(self) -> dict[str, str]:
+        return {scenario: json.dumps(list(lists)) for scenario, lists in self._applying.items()}
 
 
 def check_against(measures: MeasuresFile, lists: ListsFile) -> None:

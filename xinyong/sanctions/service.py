@@ -165,7 +165,11 @@ def _hits(
     names = {d.code: d.name for d in rules.lists.lists}
     rows = ENTRIES_IN_FORCE.rows(
         session,
-        {"subjects": json.dumps(subject_ids), "lists": json.dumps(list(applying)), "today": today},
+        {
+            "subjects": json.dumps(subject_ids),
+            "lists": rules.measures.applying_lists(scenario),
+            "today": today,
+        },
     )
     for entry_id, subject_id, list_code, entered_on, record_id, dataset in rows:
         for measure in applying[list_code]:
@@ -194,6 +198,10 @@ def _basis_name(rules: CheckRules, list_code: str, dataset: str | None) -> str:
     return found.name if found else dataset
 
 
+# A code's subject (id, name), if the platform holds it, and its hits with their entry ids.
+Answer = tuple[tuple[int, str] | None, list[tuple[Hit, int]]]
+
+
 @dataclass(frozen=True)
 class Found:
     """What a check found, before it is logged: the codes asked (valid and not), the
@@ -206,10 +214,13 @@ class Found:
     subjects: dict[Asked, tuple[int, str]]
     hits: dict[int, list[tuple[Hit, int]]]
 
-    def hits_of(self, item: Asked) -> list[tuple[Hit, int]]:
-        """The hits (with entry ids) of one code asked."""
-        subject = self.subjects.get(item)
-        return self.hits.get(subject[0], []) if subject else []
+    def answers(self) -> list[Answer]:
+        """Each code asked, in order: its subject (id, name), if held, and its hits."""
+        answers = []
+        for item in self.asked:
+            subject = self.subjects.get(item)
+            answers.append((subject, self.hits.get(subject[0], []) if subject else []))
+        return answers
 
 
 def merge(founds: Sequence[Found], asked: list[Asked]) -> Found:
@@ -275,14 +286,16 @@ class Asker:
     ip: str | None
 
 
-def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]:
+def _store(
+    session: Session, found: Found, askers: Sequence[Asker], answers: list[Answer]
+) -> list[int]:
     """Insert the checks and their hits in bulk, logged in the audit trail by one entry per
     asker that seals its checks' rows; the checks' ids in the order asked."""
     runs: dict[Asker, list[int]] = {}  # each asker's checks, by position
     for position, asker in enumerate(askers):
         runs.setdefault(asker, []).append(position)
     ids = _ids_by_asker(session, runs)
-    rows = _check_rows(found, askers, ids)
+    rows = _check_rows(found, askers, ids, answers)
     logged = audit.append(
         session, [_logged(asker, [rows[i] for i in positions]) for asker, positions in runs.items()]
     )
@@ -299,8 +312,8 @@ def _store(session: Session, found: Found, askers: Sequence[Asker]) -> list[int]
             "record_id": hit.record_id,
             "mandatory": hit.mandatory,
         }
-        for check_id, item in zip(ids, found.asked, strict=True)
-        for hit, entry_id in found.hits_of(item)
+        for check_id, (_, hits) in zip(ids, answers, strict=True)
+        for hit, entry_id in hits
     ]
     INSERT_HITS.run(session, hit_rows)
     for principal in {asker.principal for asker in runs}:
@@ -318,22 +331,26 @@ def _ids_by_asker(session: Session, runs: dict[Asker, list[int]]) -> list[int]:
     return ids
 
 
-def _check_rows(found: Found, askers: Sequence[Asker], ids: list[int]) -> list[dict[str, Any]]:
+def _check_rows(
+    found: Found, askers: Sequence[Asker], ids: list[int], answers: list[Answer]
+) -> list[dict[str, Any]]:
     """The ``checks`` rows of what was found, one per code asked."""
     now = utcnow()
     return [
         {
             "id": check_id,
-            "subject_id": found.subjects[item][0] if item in found.subjects else None,
+            "subject_id": subject[0] if subject else None,
             "subject_ref": item.ref,
             "scenario": found.scenario,
             "department_code": found.department,
             "purpose": asker.purpose,
             "checked_by": asker.principal.actor,
             "checked_at": now,
-            "hits": len(found.hits_of(item)),
+            "hits": len(hits),
         }
-        for check_id, item, asker in zip(ids, found.asked, askers, strict=True)
+        for check_id, item, asker, (subject, hits) in zip(
+            ids, found.asked, askers, answers, strict=True
+        )
     ]
 
 
@@ -364,30 +381,32 @@ def _new_ids(session: Session, count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def _results(found: Found, ids: list[int]) -> list[CheckResult]:
+def _results(found: Found, ids: list[int], answers: list[Answer]) -> list[CheckResult]:
     return [
         CheckResult(
             check_id=check_id,
             code=item.code,
-            found=item in found.subjects,
-            subject_name=found.subjects[item][1] if item in found.subjects else None,
+            found=subject is not None,
+            subject_name=subject[1] if subject else None,
             scenario=found.scenario,
-            hits=[hit for hit, _ in found.hits_of(item)],
+            hits=[hit for hit, _ in hits],
         )
-        for check_id, item in zip(ids, found.asked, strict=True)
+        for check_id, item, (subject, hits) in zip(ids, found.asked, answers, strict=True)
     ]
 
 
 def log_each(session: Session, found: Found, askers: Sequence[Asker]) -> list[CheckResult]:
     """Store checks asked one by one and answer them with their ids."""
-    return _results(found, _store(session, found, askers))
+    answers = found.answers()
+    return _results(found, _store(session, found, askers, answers), answers)
 
 
 def log(
     session: Session, principal: Principal, found: Found, purpose: str, ip: str | None
 ) -> list[int]:
     """Store the checks of one request; their ids in the order asked."""
-    return _store(session, found, [Asker(principal, purpose, ip)] * len(found.asked))
+    askers = [Asker(principal, purpose, ip)] * len(found.asked)
+    return _store(session, found, askers, found.answers())
 
 
 def batch_json(found: Found, ids: list[int]) -> bytes:
