@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from bench.city import ACTOR, sqlite_city
+from bench.city import ACTOR, log, sqlite_city
 from bench.common import Result
 from xinyong.accounts import service as accounts
 from xinyong.accounts import tokens
@@ -197,6 +197,19 @@ def _leaving_the_city_as_found(database: Database) -> Iterator[None]:
         _undo(database, mark)
 
 
+def _warn_of_old_checks(database: Database) -> None:
+    """Say so when the city's check log is not empty: a server started on the city by hand
+    leaves its checks behind (the bench removes its own), and they slow every later run."""
+    with database.reading() as session:
+        logged = session.scalar(select(func.count()).select_from(Check)) or 0
+    if logged:
+        log(
+            f"check bench: the city already holds {logged:,} logged checks from runs outside "
+            "the bench, and checks are logged onto colder index pages the more it holds (see "
+            "_leaving_the_city_as_found): compare runs on an empty log"
+        )
+
+
 def _api_key(database: Database) -> str:
     """A checker's key for the busiest department (made once per run)."""
     with database.writing() as session:
@@ -355,6 +368,7 @@ def run() -> list[Result]:
         return []
     city = sqlite_city()
     database = Database.from_engine(create_db_engine(city.url))
+    _warn_of_old_checks(database)
     seconds, active = _lists(database)
     scan = _scan(database)
     records = int(city.figures.get("records", 0)) or 1
