@@ -4,6 +4,7 @@ gets its own answer once committed, and a failing item fails alone."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -122,6 +123,17 @@ def test_a_task_not_answered_in_time_hears_that_the_writer_is_busy(
     assert late.status_code == 503
     assert 0.2 <= waited < 2
     assert after == "AFTER"  # the next request is answered once the writer is free
+
+
+def test_an_event_loop_that_ended_is_not_kept_by_the_writer(writer: GroupWriter) -> None:
+    async def ask() -> str:
+        return await writer.gather(STORE, "once")
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, ask()).result() == "ONCE"
+    assert writer.submit(STORE, "next") == "NEXT"  # the writer lets go of the last group
+    gc.collect()
+    assert len(writer._deadlines) == 0  # the loop's deadlines went with it
 
 
 def test_a_group_that_breaks_is_run_again_item_by_item(writer: GroupWriter) -> None:

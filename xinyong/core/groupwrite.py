@@ -112,24 +112,36 @@ def _expire(future: asyncio.Future[Any]) -> None:
 class _Deadlines:
     """The requests of one event loop waiting for the writer, oldest first, and one timer
     that fails those that waited past ``WAIT_SECONDS`` (a timer per request, armed and
-    cancelled, cost the loop as much as the rest of handing a check over)."""
+    cancelled, cost the loop as much as the rest of handing a check over). It holds its
+    loop by no strong reference, not even through a future's: the writer maps loops to
+    these weakly, and a loop that ended must be free to go."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.waiting: deque[tuple[float, asyncio.Future[Any]]] = deque()
-        self.timer: asyncio.TimerHandle | None = None
+    def __init__(self) -> None:
+        self.waiting: deque[tuple[float, weakref.ref[asyncio.Future[Any]]]] = deque()
+        self.armed = False  # whether the sweep is scheduled (its handle holds the loop)
 
     def add(self, future: asyncio.Future[Any]) -> None:
         """Fail ``future`` if it is not answered in time."""
-        self.waiting.append((self.loop.time() + WAIT_SECONDS, future))
-        if self.timer is None:
-            self.timer = self.loop.call_later(SWEEP_SECONDS, self._sweep)
+        loop = future.get_loop()
+        self.waiting.append((loop.time() + WAIT_SECONDS, weakref.ref(future)))
+        if not self.armed:
+            loop.call_later(SWEEP_SECONDS, self._sweep)
+            self.armed = True
 
     def _sweep(self) -> None:
-        now, waiting = self.loop.time(), self.waiting
-        while waiting and (waiting[0][1].done() or waiting[0][0] <= now):
-            _expire(waiting.popleft()[1])
-        self.timer = self.loop.call_later(SWEEP_SECONDS, self._sweep) if waiting else None
+        loop = asyncio.get_running_loop()
+        now, waiting = loop.time(), self.waiting
+        while waiting:
+            deadline, ref = waiting[0]
+            future = ref()
+            if future is not None and not future.done() and deadline > now:
+                break
+            waiting.popleft()
+            if future is not None:
+                _expire(future)
+        self.armed = bool(waiting)
+        if waiting:
+            loop.call_later(SWEEP_SECONDS, self._sweep)
 
 
 def _one(work: Callable[[Session], R]) -> BatchHandler[None, R]:
@@ -185,7 +197,7 @@ class GroupWriter:
         self._queue.put(_Job(handler, item, future=future))
         deadlines = self._deadlines.get(loop)
         if deadlines is None:
-            deadlines = self._deadlines[loop] = _Deadlines(loop)
+            deadlines = self._deadlines[loop] = _Deadlines()
         deadlines.add(future)
         return await future
 
