@@ -14,7 +14,7 @@ array (``core.sql.in_json_array``), and write a constant set as ``or_`` of equal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +25,14 @@ from sqlalchemy.sql import ClauseElement, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-# The result columns SQLAlchemy converts, by position, each with its conversion.
+# The values SQLAlchemy converts (parameters or result columns), by position, each with its
+# conversion.
 Conversions = tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
+def _conversions(processors: Iterable[Callable[[Any], Any] | None]) -> Conversions:
+    """The positions that have a conversion, with it."""
+    return tuple((i, p) for i, p in enumerate(processors) if p is not None)
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,9 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | N
     if "POSTCOMPILE" in compiled.string:
         raise ValueError(f"an expanding parameter cannot be prepared: {compiled.string}")
     names = tuple(compiled.positiontup or compiled.binds)
-    converting = (
+    binds = _conversions(
         compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
     )
-    binds = tuple((i, p) for i, p in enumerate(converting) if p is not None)
     given = {
         name: compiled.binds[name].effective_value
         for name in names
@@ -61,11 +66,10 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | N
     given |= _scalar_defaults(compiled)
     columns: Conversions = ()
     if isinstance(statement, Select):
-        processors = (
+        columns = _conversions(
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in statement.selected_columns
         )
-        columns = tuple((i, p) for i, p in enumerate(processors) if p is not None)
     return _Compiled(compiled.string, names, binds, compiled.positional, given, columns)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cached_property
 from pathlib import Path
 
@@ -57,11 +56,6 @@ class MeasuresFile(Strict):
         """The measures of ``scenario`` by list code."""
         return self._applying.get(scenario, {})
 
-    def applying_lists(self, scenario: str) -> str:
-        """The codes of the lists with measures in ``scenario``, as a JSON array (bound as
-        one parameter by the check's lookup)."""
-        return self._applying_lists.get(scenario, "[]")
-
     # Worked out once per file rather than per check: every check asks for its scenario.
     @cached_property
     def _scenarios(self) -> dict[str, Scenario]:
@@ -75,10 +69,6 @@ class MeasuresFile(Strict):
                 for code in measure.lists:
                     found.setdefault(scenario, {}).setdefault(code, []).append(measure)
         return found
-
-    @cached_property
-    def _applying_lists(self) -> dict[str, str]:
-        return {scenario: json.dumps(list(lists)) for scenario, lists in self._applying.items()}
 
 
 def check_against(measures: MeasuresFile, lists: ListsFile) -> None:

@@ -165,11 +165,7 @@ def _hits(
     names = {d.code: d.name for d in rules.lists.lists}
     rows = ENTRIES_IN_FORCE.rows(
         session,
-        {
-            "subjects": json.dumps(subject_ids),
-            "lists": rules.measures.applying_lists(scenario),
-            "today": today,
-        },
+        {"subjects": json.dumps(subject_ids), "lists": json.dumps(list(applying)), "today": today},
     )
     for entry_id, subject_id, list_code, entered_on, record_id, dataset in rows:
         for measure in applying[list_code]:
