@@ -33,8 +33,10 @@ def app() -> FastAPI:
 
     @application.post("/bench/bare")
     async def bare(body: Bare) -> dict[str, object]:
-        """The floor: the same server, middleware, routing, parsing and JSON; no access
-        rule, no database (this server is the benchmark's own, never deployed)."""
+        """The floor of an ordinary FastAPI route: the same server, routing, parsing and
+        JSON, through the middleware stack (which the check, a hot path, skips:
+        web/hotpaths.py); no access rule, no database (this server is the benchmark's own,
+        never deployed)."""
         return {"code": body.code, "hits": []}
 
     # Matched as early as the check is (api.add_hot_routes): the same routing cost.

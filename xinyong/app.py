@@ -46,6 +46,7 @@ from xinyong.web.access import PUBLIC
 from xinyong.web.deps import DbSession
 from xinyong.web.errors import install_error_handlers
 from xinyong.web.guards import BrowserGuards
+from xinyong.web.hotpaths import HotPathsAPI
 from xinyong.web.state import AppState
 from xinyong.web.templating import STATIC_DIR
 
@@ -140,7 +141,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             task.cancel()
         state.writer.stop()
 
-    app = FastAPI(
+    app = HotPathsAPI(
         lifespan=lifespan,
         title="xinyong 公共信用信息平台 API",
         version=__version__,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 
 from xinyong.api import (
     accounts,
@@ -22,6 +22,7 @@ from xinyong.api import (
     repairs,
 )
 from xinyong.web import API_PREFIX
+from xinyong.web.hotpaths import HotPathsAPI
 
 __all__ = ["API_PREFIX", "add_hot_routes", "build_router"]
 
@@ -50,9 +51,10 @@ def build_router() -> APIRouter:
     return router
 
 
-def add_hot_routes(app: FastAPI) -> None:
-    """Routes on the app itself, ahead of everything else: FastAPI matches a route of an
-    included router through a layer per inclusion, each tried twice (to match, then to
-    handle), which cost the single check, the hottest path, about 0.25 ms of its 0.9 ms
-    in a profile. The route stays in the API's OpenAPI document as any other."""
+def add_hot_routes(app: HotPathsAPI) -> None:
+    """Routes on the app itself, ahead of everything else, and answered ahead of the
+    middleware stack (web/hotpaths.py): FastAPI matches a route of an included router
+    through a layer per inclusion, each tried twice (to match, then to handle), which cost
+    the single check, the hottest path, about 0.25 ms of its 0.9 ms in a profile. The
+    route stays in the API's OpenAPI document as any other."""
     checks.add_single_check(app, API_PREFIX)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
@@ -31,6 +31,7 @@ from xinyong.web.deps import (
     reads_only,
     request_day,
 )
+from xinyong.web.hotpaths import HotPathsAPI
 from xinyong.web.state import app_state
 
 router = APIRouter(prefix="/checks", tags=["checks"])
@@ -116,8 +117,9 @@ class SingleCheckRoute(APIRoute):
         return handle
 
 
-def add_single_check(app: FastAPI, prefix: str) -> None:
-    """Route ``POST {prefix}/checks`` on the app itself (see ``api.add_hot_routes``)."""
+def add_single_check(app: HotPathsAPI, prefix: str) -> None:
+    """Route ``POST {prefix}/checks`` on the app itself, answered ahead of the middleware
+    (see ``api.add_hot_routes``)."""
     app.router.add_api_route(
         f"{prefix}{router.prefix}",
         check,
@@ -128,6 +130,7 @@ def add_single_check(app: FastAPI, prefix: str) -> None:
         tags=["checks"],
         route_class_override=SingleCheckRoute,
     )
+    app.add_hot_route(cast(APIRoute, app.router.routes[-1]))
 
 
 @router.post("/batch", response_model=BatchCheckResult, summary="Check up to 10,000 subjects")
