@@ -3,13 +3,16 @@ as the stack would have (security headers, errors in the stable shape, the same 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi import FastAPI
+from fastapi.responses import Response
 from fastapi.testclient import TestClient
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tests.factories import Factory
@@ -21,7 +24,7 @@ from xinyong.core.security import Role
 from xinyong.sanctions import desk
 from xinyong.web.deps import today
 from xinyong.web.guards import SECURITY_HEADERS
-from xinyong.web.hotpaths import HotPathsAPI
+from xinyong.web.hotpaths import HotPathsAPI, HotRoute
 
 BODY = {"code": COMPANY, "scenario": "PROCUREMENT", "purpose": "政府采购资格审查"}
 
@@ -133,3 +136,30 @@ def test_hot_routes_are_fixed_once_the_app_serves(app: FastAPI, seen: list[str],
     post(app, key)
     with pytest.raises(RuntimeError):
         app.add_hot_route(app.hot_routes[0])
+
+
+class Framed(HotRoute):
+    """A hot route whose answer sets one of the security headers itself."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        async def handle(request: Request) -> Response:
+            return Response("framed", headers={"X-Frame-Options": "SAMEORIGIN"})
+
+        return handle
+
+
+def test_only_a_hot_route_is_hot_and_a_header_it_set_is_kept() -> None:
+    app = HotPathsAPI()
+
+    @app.post("/plain")
+    async def plain() -> dict[str, str]:
+        return {}
+
+    with pytest.raises(TypeError):
+        app.add_hot_route(cast(HotRoute, app.router.routes[-1]))
+    app.router.add_api_route("/framed", plain, methods=["POST"], route_class_override=Framed)
+    app.add_hot_route(cast(HotRoute, app.router.routes[-1]))
+    answer = TestClient(app).post("/framed")
+    assert (answer.status_code, answer.text) == (200, "framed")
+    assert answer.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
+    assert answer.headers["x-content-type-options"] == "nosniff"

@@ -8,7 +8,6 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
 from xinyong.core.security import Principal, Role
@@ -31,7 +30,7 @@ from xinyong.web.deps import (
     reads_only,
     request_day,
 )
-from xinyong.web.hotpaths import HotPathsAPI
+from xinyong.web.hotpaths import HotPathsAPI, HotRoute
 from xinyong.web.state import app_state
 
 router = APIRouter(prefix="/checks", tags=["checks"])
@@ -99,7 +98,7 @@ async def check(request: Request, day: Today, principal: Principal = allow(*CHEC
     return Response(result.model_dump_json(), media_type="application/json")
 
 
-class SingleCheckRoute(APIRoute):
+class SingleCheckRoute(HotRoute):
     """The single check's route: documented, and ruled by the endpoint's ``allow``, as any
     other, but answered by calling that rule and the endpoint itself. FastAPI's handler
     solves the endpoint's dependencies afresh for every request (cache keys, overrides,
@@ -130,7 +129,7 @@ def add_single_check(app: HotPathsAPI, prefix: str) -> None:
         tags=["checks"],
         route_class_override=SingleCheckRoute,
     )
-    app.add_hot_route(cast(APIRoute, app.router.routes[-1]))
+    app.add_hot_route(cast(HotRoute, app.router.routes[-1]))
 
 
 @router.post("/batch", response_model=BatchCheckResult, summary="Check up to 10,000 subjects")
