@@ -27,6 +27,17 @@ SECURITY_HEADERS = {
     ),
 }
 
+# Encoded once: every answer gets them, here and from the hot paths' front (web/hotpaths.py).
+ENCODED_SECURITY_HEADERS = [
+    (name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()
+]
+
+
+def add_security_headers(headers: list[tuple[bytes, bytes]]) -> None:
+    """Add to an answer's raw headers each security header it did not set itself."""
+    present = {name for name, _ in headers}
+    headers.extend(h for h in ENCODED_SECURITY_HEADERS if h[0] not in present)
+
 
 def seed_cookie(seed: str, *, secure: bool) -> str:
     """The ``Set-Cookie`` value carrying a browser's CSRF seed."""
@@ -60,8 +71,7 @@ class BrowserGuards:
         async def guarded(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
+                add_security_headers(headers.raw)
                 if browser and CSRF_COOKIE not in request.cookies:
                     cookie = seed_cookie(csrf_seed(request), secure=self.secure_cookie)
                     headers.append("set-cookie", cookie)

@@ -26,14 +26,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from xinyong.web.guards import SECURITY_HEADERS
+from xinyong.web.guards import add_security_headers
 
 Handler = Callable[[Request], Awaitable[Response]]
 ExceptionHandler = Callable[[Request, Any], Response | Awaitable[Response]]
-# The guards' headers, encoded once; as the guards do, a header the answer set is kept.
-ENCODED_HEADERS = [
-    (name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()
-]
 
 
 class HotRoute(APIRoute):
@@ -84,8 +80,7 @@ class HotPaths:
         except Exception as exc:  # answered by the app's handler for it, as the stack would
             answer = self._handler_for(exc)(request, exc)
             response = await answer if inspect.isawaitable(answer) else answer
-        present = {name for name, _ in response.raw_headers}
-        response.raw_headers.extend(h for h in ENCODED_HEADERS if h[0] not in present)
+        add_security_headers(response.raw_headers)
         await response(scope, receive, send)
 
     def _handler_for(self, exc: Exception) -> ExceptionHandler:
